@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDatabase, type Database } from '../../src/db/client.js';
+import { ensureDatabase, runMigrations } from '../../src/db/migrate.js';
+
+export const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  database: Database;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own for one test file; drop() removes it. */
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  const name = `msads_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  await ensureDatabase(url.toString());
+  const database = createDatabase(url.toString(), { max: 5 });
+  await runMigrations(database.pool);
+  return {
+    url: url.toString(),
+    name,
+    database,
+    async drop() {
+      await database.close();
+      const admin = new pg.Client({ connectionString: ADMIN_URL });
+      await admin.connect();
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
