@@ -1,0 +1,352 @@
+import { columnSpec } from '../reports/columnTypes.js';
+import type { Aggregation } from '../reports/catalog.js';
+
+/**
+ * Deterministic report rows, as Microsoft's CSV would hold them (FormatVersion 2.0 strings: "--" for
+ * scores not computed, "" for unavailable shares, "2.13%" for percents, "YYYY-MM-DD|H" for hours).
+ * The same options always give the same rows, so tests know exact expected totals and the demo,
+ * the simulator and the benchmark share one generator.
+ */
+
+export interface AccountShape {
+  campaigns: number;
+  adGroupsPerCampaign: number;
+  keywordsPerAdGroup: number;
+}
+
+export const DEFAULT_SHAPE: AccountShape = { campaigns: 3, adGroupsPerCampaign: 2, keywordsPerAdGroup: 3 };
+
+export interface GenerateOptions {
+  /** Exactly the requested columns, in request order: the CSV's columns. */
+  columns: readonly string[];
+  aggregation: Aggregation;
+  accountId: string;
+  /** Inclusive window, YYYY-MM-DD. */
+  from: string;
+  to: string;
+  seed: string;
+  shape?: AccountShape;
+  currencyCode?: string;
+}
+
+/** Values of the grouping attributes the generator fans rows out over. */
+const DIMENSIONS: Record<string, readonly string[]> = {
+  DeviceType: ['Computer', 'Smartphone', 'Tablet'],
+  Network: ['Microsoft sites and select traffic', 'Syndicated search partners'],
+  AdDistribution: ['Search'],
+  DeliveredMatchType: ['Exact', 'Phrase', 'Broad'],
+  BidMatchType: ['Exact', 'Phrase', 'Broad'],
+  TopVsOther: ['Microsoft sites and select traffic - top', 'Microsoft sites and select traffic - other'],
+  DeviceOS: ['Windows', 'iOS', 'Android'],
+};
+
+/** FNV-1a: a fast, stable 32-bit string hash. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a small deterministic PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+function parseDay(day: string): number {
+  const t = Date.parse(`${day}T00:00:00Z`);
+  if (Number.isNaN(t)) throw new Error(`not a date: ${day}`);
+  return t;
+}
+
+function formatDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The TimePeriod values of a window, in Microsoft's FormatVersion 2.0 text. */
+export function timePeriods(aggregation: Aggregation, from: string, to: string): string[] {
+  const start = parseDay(from);
+  const end = parseDay(to);
+  const out: string[] = [];
+  switch (aggregation) {
+    case 'Daily':
+      for (let t = start; t <= end; t += DAY_MS) out.push(formatDay(t));
+      break;
+    case 'Hourly':
+      for (let t = start; t <= end; t += DAY_MS) for (let h = 0; h < 24; h++) out.push(`${formatDay(t)}|${h}`);
+      break;
+    case 'Weekly': {
+      // Weekly rows carry the Sunday that starts the week; the window's first week may start before it.
+      const seen = new Set<string>();
+      for (let t = start; t <= end; t += DAY_MS) {
+        const d = new Date(t);
+        seen.add(formatDay(t - d.getUTCDay() * DAY_MS));
+      }
+      out.push(...seen);
+      break;
+    }
+    case 'Monthly': {
+      const seen = new Set<string>();
+      for (let t = start; t <= end; t += DAY_MS) seen.add(`${formatDay(t).slice(0, 7)}-01`);
+      out.push(...seen);
+      break;
+    }
+  }
+  return out;
+}
+
+interface Entity {
+  campaignId: string;
+  campaignName: string;
+  adGroupId: string;
+  adGroupName: string;
+  keywordId: string;
+  keyword: string;
+}
+
+const WORDS = ['red', 'blue', 'running', 'trail', 'leather', 'cheap', 'waterproof', 'kids', 'mens', 'womens', 'sale'];
+const NOUNS = ['shoes', 'boots', 'sneakers', 'sandals', 'jackets', 'socks', 'hats'];
+
+function entities(accountId: string, columns: ReadonlySet<string>, shape: AccountShape): Entity[] {
+  const level = columns.has('KeywordId') || columns.has('Keyword') ? 3 : columns.has('AdGroupId') || columns.has('AdGroupName') ? 2 : columns.has('CampaignId') || columns.has('CampaignName') ? 1 : 0;
+  const base = Number(BigInt(accountId) % 100_000n) * 1_000;
+  const out: Entity[] = [];
+  const campaigns = level >= 1 ? shape.campaigns : 1;
+  for (let c = 0; c < campaigns; c++) {
+    const campaignId = String(800_000_000 + base + c);
+    const adGroups = level >= 2 ? shape.adGroupsPerCampaign : 1;
+    for (let g = 0; g < adGroups; g++) {
+      const adGroupId = String(5_000_000_000 + (base + c) * 1_000 + g);
+      const keywords = level >= 3 ? shape.keywordsPerAdGroup : 1;
+      for (let k = 0; k < keywords; k++) {
+        const n = (c * 7919 + g * 104729 + k) >>> 0;
+        out.push({
+          campaignId,
+          campaignName: `Campaign ${c + 1} "Brand, Generic"`,
+          adGroupId,
+          adGroupName: `Ad group ${c + 1}.${g + 1}`,
+          keywordId: String(70_000_000_000 + (base + c) * 1_000_000 + g * 1_000 + k),
+          keyword: `${WORDS[n % WORDS.length]} ${NOUNS[(n >>> 3) % NOUNS.length]} ${k + 1}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function cartesian(lists: (readonly string[])[]): string[][] {
+  let out: string[][] = [[]];
+  for (const list of lists) out = out.flatMap((prefix) => list.map((v) => [...prefix, v]));
+  return out;
+}
+
+const money = (cents: number) => (cents / 100).toFixed(2);
+const pct = (value: number) => `${value.toFixed(2)}%`;
+
+/** One generated row: the CSV values in column order, plus the figures tests sum. */
+export interface GeneratedRow {
+  values: string[];
+  timePeriod: string;
+  impressions: number;
+  clicks: number;
+  spendCents: number;
+}
+
+/** Yields the rows of a report in a stable order. Memory stays flat however many rows it yields. */
+export function* generateRows(options: GenerateOptions): Generator<GeneratedRow> {
+  const columns = options.columns;
+  const columnSet = new Set(columns);
+  const shape = options.shape ?? DEFAULT_SHAPE;
+  const currency = options.currencyCode ?? 'USD';
+  const dimensionNames = columns.filter((c) => DIMENSIONS[c] !== undefined);
+  const combos = cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? []));
+  const ents = entities(options.accountId, columnSet, shape);
+  const seedHash = hash(`${options.seed}|${options.accountId}`);
+  const accountNumber = `F${(hash(options.accountId) % 10_000_000).toString().padStart(7, '0')}`;
+  const getters = columns.map((column) => column);
+
+  for (const period of timePeriods(options.aggregation, options.from, options.to)) {
+    const periodHash = hash(period) ^ seedHash;
+    for (let e = 0; e < ents.length; e++) {
+      const ent = ents[e] as Entity;
+      for (let d = 0; d < combos.length; d++) {
+        const combo = combos[d] as string[];
+        const rand = prng(periodHash ^ Math.imul(e + 1, 0x9e3779b1) ^ Math.imul(d + 1, 0x85ebca6b));
+        // Roughly one row in six has no impressions but still a click (Microsoft attributes clicks to
+        // impressions outside the period), which exercises zero division in the rates.
+        const impressions = rand() < 0.15 ? 0 : Math.floor(rand() * 5_000) + 1;
+        const clicks = impressions === 0 ? (rand() < 0.5 ? 1 : 0) : Math.floor(impressions * rand() * 0.08);
+        const cpcCents = 20 + Math.floor(rand() * 280);
+        const spendCents = clicks * cpcCents;
+        const conversionsHundredths = clicks === 0 ? 0 : Math.floor(clicks * rand() * 12);
+        const revenueCents = Math.floor(conversionsHundredths * (15 + rand() * 60));
+        const scoreKnown = rand() > 0.2;
+        const shareKnown = rand() > 0.25;
+        const values: string[] = new Array(getters.length);
+        for (let i = 0; i < getters.length; i++) {
+          const column = getters[i] as string;
+          const dimIndex = dimensionNames.indexOf(column);
+          if (dimIndex >= 0) {
+            values[i] = combo[dimIndex] as string;
+            continue;
+          }
+          values[i] = valueFor(column, {
+            period,
+            ent,
+            options,
+            accountNumber,
+            currency,
+            impressions,
+            clicks,
+            spendCents,
+            conversionsHundredths,
+            revenueCents,
+            scoreKnown,
+            shareKnown,
+            rand,
+          });
+        }
+        yield { values, timePeriod: period, impressions, clicks, spendCents };
+      }
+    }
+  }
+}
+
+interface RowFacts {
+  period: string;
+  ent: Entity;
+  options: GenerateOptions;
+  accountNumber: string;
+  currency: string;
+  impressions: number;
+  clicks: number;
+  spendCents: number;
+  conversionsHundredths: number;
+  revenueCents: number;
+  scoreKnown: boolean;
+  shareKnown: boolean;
+  rand: () => number;
+}
+
+function valueFor(column: string, f: RowFacts): string {
+  const conversions = f.conversionsHundredths / 100;
+  switch (column) {
+    case 'TimePeriod':
+      return f.period;
+    case 'AccountId':
+      return f.options.accountId;
+    case 'AccountName':
+      return `Account ${f.options.accountId}`;
+    case 'AccountNumber':
+      return f.accountNumber;
+    case 'AccountStatus':
+    case 'CampaignStatus':
+    case 'AdGroupStatus':
+    case 'KeywordStatus':
+    case 'AdStatus':
+      return 'Active';
+    case 'CampaignId':
+      return f.ent.campaignId;
+    case 'CampaignName':
+      return f.ent.campaignName;
+    case 'CampaignType':
+      return 'Search & content';
+    case 'AdGroupId':
+      return f.ent.adGroupId;
+    case 'AdGroupName':
+      return f.ent.adGroupName;
+    case 'KeywordId':
+      return f.ent.keywordId;
+    case 'Keyword':
+      return f.ent.keyword;
+    case 'CurrencyCode':
+      return f.currency;
+    case 'Impressions':
+      return String(f.impressions);
+    case 'Clicks':
+      return String(f.clicks);
+    case 'Spend':
+      return money(f.spendCents);
+    case 'Ctr':
+      return pct(f.impressions === 0 ? 0 : (f.clicks / f.impressions) * 100);
+    case 'AverageCpc':
+      return money(f.clicks === 0 ? 0 : Math.round(f.spendCents / f.clicks));
+    case 'Conversions':
+    case 'AllConversions':
+      return conversions.toFixed(2);
+    case 'ConversionRate':
+      return f.clicks === 0 ? '' : pct((conversions / f.clicks) * 100);
+    case 'CostPerConversion':
+      return f.conversionsHundredths === 0 ? '' : money(Math.round((f.spendCents * 100) / f.conversionsHundredths));
+    case 'Revenue':
+    case 'AllRevenue':
+      return money(f.revenueCents);
+    case 'ReturnOnAdSpend':
+      return f.spendCents === 0 ? '' : ((f.revenueCents / f.spendCents) * 100).toFixed(2);
+    case 'ViewThroughConversions':
+      return String(Math.floor(f.rand() * 3));
+    case 'Assists':
+      return String(Math.floor(f.rand() * 4));
+    case 'QualityScore':
+      return f.scoreKnown ? String(1 + Math.floor(f.rand() * 10)) : '--';
+    case 'ExpectedCtr':
+    case 'AdRelevance':
+    case 'LandingPageExperience':
+      return f.scoreKnown ? String(1 + Math.floor(f.rand() * 3)) : '--';
+    default:
+      return genericValue(column, f);
+  }
+}
+
+function genericValue(column: string, f: RowFacts): string {
+  const spec = columnSpec(column);
+  switch (spec.type) {
+    case 'bigint':
+      return spec.role === 'attribute' ? String(1_000_000 + (hash(column + f.ent.keywordId) % 1_000_000)) : String(Math.floor(f.rand() * 100));
+    case 'numeric':
+      return (f.rand() * 100).toFixed(2);
+    case 'percent':
+      return f.shareKnown ? pct(f.rand() * 100) : '';
+    case 'date':
+      return f.period.slice(0, 10);
+    case 'timePeriod':
+      return f.period;
+    case 'text':
+      return `${column} ${hash(column + f.ent.campaignId) % 100}`;
+  }
+}
+
+export interface DayTotals {
+  rows: number;
+  impressions: number;
+  clicks: number;
+  /** Sum of Spend in cents: exact, no floating point. */
+  spendCents: number;
+}
+
+/** What a loaded table must hold for these options: row count and per-TimePeriod sums. */
+export function expectedTotals(options: GenerateOptions): { rows: number; byPeriod: Map<string, DayTotals> } {
+  const byPeriod = new Map<string, DayTotals>();
+  let rows = 0;
+  for (const row of generateRows(options)) {
+    rows++;
+    const t = byPeriod.get(row.timePeriod) ?? { rows: 0, impressions: 0, clicks: 0, spendCents: 0 };
+    t.rows++;
+    t.impressions += row.impressions;
+    t.clicks += row.clicks;
+    t.spendCents += row.spendCents;
+    byPeriod.set(row.timePeriod, t);
+  }
+  return { rows, byPeriod };
+}
