@@ -1,0 +1,57 @@
+import type { Worker } from 'bullmq';
+import type { Config } from '../config.js';
+import { ensureDatabase, runMigrations } from '../db/migrate.js';
+import { createReportWorker } from '../jobs/reportWorker.js';
+import type { Logger } from '../logger.js';
+import { createRedis } from './redis.js';
+import { createRunDeps } from './runDeps.js';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Stops taking jobs, lets running ones finish within graceMs, then closes everything. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts a report worker: migrations (under an advisory lock), then the BullMQ worker. */
+export async function startWorkerProcess(config: Config, logger: Logger): Promise<RunningWorker> {
+  await ensureDatabase(config.databaseUrl);
+  const { deps, close } = await createRunDeps(config, logger);
+  await runMigrations(deps.database.pool);
+  const connection = createRedis(config.redisUrl);
+  const worker = createReportWorker(deps, {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: config.worker.concurrency,
+    lockDurationMs: config.worker.lockDurationMs,
+    stalledIntervalMs: config.worker.stalledIntervalMs,
+  });
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be retried from its last step'));
+  logger.info(
+    { queue: worker.name, prefix: config.queuePrefix, concurrency: config.worker.concurrency },
+    'report worker started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = 30_000) => {
+    stopping ??= (async () => {
+      logger.info({ graceMs }, 'stopping: no new jobs; waiting for running jobs');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const result = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') {
+        // Jobs still running are left to the stalled-job check of another worker; their loads roll back.
+        logger.warn('grace period over; closing with jobs still running');
+        await worker.close(true);
+      }
+      connection.disconnect();
+      await close();
+      logger.info('worker stopped');
+    })();
+    return stopping;
+  };
+  return { worker, stop };
+}

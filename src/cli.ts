@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { ConfigError } from './config.js';
+import { registerDemo } from './cli/demo.js';
+import { registerEnqueue } from './cli/enqueue.js';
+import { registerMigrate } from './cli/migrate.js';
+import { registerRunOnce } from './cli/runOnce.js';
+import { registerSimulator } from './cli/simulator.js';
+import { registerWorker } from './cli/worker.js';
+
+/** The msads-etl command line: each command is the composition root of its process. */
+const program = new Command()
+  .name('msads-etl')
+  .description('Load Microsoft Advertising performance reports into PostgreSQL')
+  .showHelpAfterError();
+
+registerDemo(program);
+registerRunOnce(program);
+registerEnqueue(program);
+registerWorker(program);
+registerMigrate(program);
+registerSimulator(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`msads-etl ${program.args[0] ?? ''}: ${err instanceof ConfigError ? '' : 'failed: '}${message}\n`);
+  process.exitCode = err instanceof ConfigError ? 2 : 1;
+}

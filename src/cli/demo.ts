@@ -1,0 +1,105 @@
+import { QueueEvents } from 'bullmq';
+import type { Command } from 'commander';
+import { createRedis } from '../app/redis.js';
+import { startWorkerProcess } from '../app/workerProcess.js';
+import { loadConfig, type Config } from '../config.js';
+import { createReportQueue, enqueueReport, PRIORITY, REPORT_QUEUE } from '../jobs/reportQueue.js';
+import type { RunSummary } from '../jobs/reportRun.js';
+import { Secret } from '../secret.js';
+import { demoSimulatorOptions, startSimulator } from '../simulator/index.js';
+import { cliLogger } from './output.js';
+
+const DAY_MS = 86_400_000;
+
+/** The last `days` complete days, ending yesterday (UTC). */
+function lastDays(days: number, now: number): { from: string; to: string } {
+  const yesterday = new Date(now - DAY_MS).toISOString().slice(0, 10);
+  const first = new Date(now - days * DAY_MS).toISOString().slice(0, 10);
+  return { from: first, to: yesterday };
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('load a week of campaign performance from the local simulator into Postgres, end to end')
+    .action(async () => {
+      const started = Date.now();
+      const base = loadConfig();
+      const logger = cliLogger(base.logLevel === 'info' ? 'warn' : base.logLevel);
+      const simOptions = demoSimulatorOptions();
+      const sim = await startSimulator({ ...simOptions, generationMs: 1_500 });
+      // Everything Microsoft- and Nango-facing points at the simulator; Postgres and Redis are the real ones.
+      const config: Config = {
+        ...base,
+        queuePrefix: `${base.queuePrefix}-demo`,
+        nango: { ...base.nango, secretKey: new Secret(simOptions.nangoSecretKey), host: sim.urls.nango },
+        msads: {
+          ...base.msads,
+          developerToken: new Secret(simOptions.developerToken),
+          reportingEndpoint: sim.urls.reporting,
+        },
+        poll: { ...base.poll, initialMs: 1_000, maxMs: 5_000 },
+      };
+      process.stdout.write(`Simulator: ${sim.urls.reporting}\nDatabase:  ${redactUrl(config.databaseUrl)}\nRedis:     ${redactUrl(config.redisUrl)}\n`);
+
+      const running = await startWorkerProcess(config, logger);
+      const connection = createRedis(config.redisUrl, 'producer');
+      const queue = createReportQueue(connection, config.queuePrefix);
+      const events = new QueueEvents(REPORT_QUEUE, { connection: createRedis(config.redisUrl), prefix: config.queuePrefix });
+      try {
+        await events.waitUntilReady();
+        const window = lastDays(7, Date.now());
+        const jobs = [];
+        for (const c of simOptions.connections) {
+          for (const accountId of c.accountIds) {
+            const target = {
+              connectionId: c.connectionId,
+              customerId: c.customerId,
+              accountId,
+              report: 'campaign_performance' as const,
+              aggregation: 'Daily' as const,
+              ...window,
+            };
+            const { jobId } = await enqueueReport(queue, target, { attempts: config.worker.attempts, priority: PRIORITY.manual });
+            jobs.push({ jobId, target });
+          }
+        }
+        process.stdout.write(`Enqueued ${jobs.length} campaign_performance reports for ${window.from}..${window.to}; waiting for the worker…\n`);
+        let rows = 0;
+        for (const { jobId, target } of jobs) {
+          const job = await queue.getJob(jobId);
+          if (!job) throw new Error(`job ${jobId} disappeared`);
+          const summary = (await job.waitUntilFinished(events, 5 * 60_000)) as RunSummary;
+          rows += summary.rows;
+          process.stdout.write(
+            `  account ${target.accountId}: ${summary.status}, ${summary.rows} rows, ${summary.polls} polls, ReportRequestId ${summary.reportRequestId ?? '-'}\n`,
+          );
+        }
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        process.stdout.write(
+          [
+            '',
+            `Done: ${jobs.length} reports, ${rows} rows in ${seconds} s.`,
+            '',
+            'Look at the data:',
+            `  psql ${redactUrl(config.databaseUrl)} -c "SELECT time_period, campaign_name, device_type, network, impressions, clicks, spend FROM campaign_performance_daily ORDER BY time_period, campaign_id LIMIT 20"`,
+            `  psql ${redactUrl(config.databaseUrl)} -c "SELECT time_period, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(spend) AS spend FROM campaign_performance_daily GROUP BY 1 ORDER BY 1"`,
+            `  psql ${redactUrl(config.databaseUrl)} -c "SELECT id, account_id, report, window_start, window_end, status, polls, rows, report_request_id FROM report_runs ORDER BY id DESC LIMIT 10"`,
+            '',
+          ].join('\n'),
+        );
+      } finally {
+        await running.stop(10_000);
+        await events.close();
+        await queue.close();
+        connection.disconnect();
+        await sim.close();
+      }
+    });
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}

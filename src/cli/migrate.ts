@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { createDatabase } from '../db/client.js';
+import { ensureDatabase, runMigrations } from '../db/migrate.js';
+
+export function registerMigrate(program: Command): void {
+  program
+    .command('migrate')
+    .description('create the database if missing and apply pending migrations')
+    .action(async () => {
+      const config = loadConfig();
+      const created = await ensureDatabase(config.databaseUrl);
+      const database = createDatabase(config.databaseUrl, { max: 1 });
+      try {
+        await runMigrations(database.pool);
+      } finally {
+        await database.close();
+      }
+      process.stdout.write(`${created ? 'created database and ' : ''}migrations applied\n`);
+    });
+}

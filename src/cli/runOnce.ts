@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { createRunDeps } from '../app/runDeps.js';
+import { loadConfig } from '../config.js';
+import { runMigrations } from '../db/migrate.js';
+import { runInForeground } from '../jobs/runInForeground.js';
+import { cliLogger } from './output.js';
+import { addTargetOptions, resolveTargets, type TargetOptions } from './targetOptions.js';
+
+export function registerRunOnce(program: Command): void {
+  addTargetOptions(
+    program
+      .command('run-once')
+      .description('run one report end to end in the foreground, without Redis, and print what happened'),
+  ).action(async (options: TargetOptions) => {
+    const config = loadConfig();
+    const logger = cliLogger(config.logLevel);
+    const { deps, close } = await createRunDeps(config, logger);
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await runMigrations(deps.database.pool);
+      const targets = await resolveTargets(options, deps.tokens);
+      for (const target of targets) {
+        process.stdout.write(`${target.report} ${target.aggregation} account ${target.accountId} ${target.from}..${target.to}\n`);
+        const result = await runInForeground(deps, target, {
+          attempts: config.worker.attempts,
+          backoffMs: 5_000,
+          signal: abort.signal,
+          onWait: (e) => {
+            if (e.reason === 'pending') {
+              process.stdout.write(`  pending: ReportRequestId ${e.data.reportRequestId ?? '?'}, poll ${e.data.polls}\n`);
+            } else {
+              process.stdout.write(`  waiting (${e.reason}) ${Math.round((e.untilMs - Date.now()) / 1000)} s\n`);
+            }
+          },
+        });
+        process.stdout.write(
+          [
+            `  run ${result.runId}: ${result.status}`,
+            `  ReportRequestId ${result.reportRequestId ?? '-'}`,
+            `  submits ${result.submits}, polls ${result.polls}`,
+            `  bytes ${result.bytes}, rows ${result.rows}`,
+            `  duration ${(result.durationMs / 1000).toFixed(1)} s`,
+          ].join('\n') + '\n',
+        );
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await close();
+    }
+  });
+}

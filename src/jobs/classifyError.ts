@@ -1,0 +1,118 @@
+import {
+  DownloadExpiredError,
+  MsAdsFaultError,
+  NangoTokenError,
+  ProtocolError,
+  ReportFileError,
+  ReportGenerationError,
+  RequestValidationError,
+  TransportError,
+} from '../errors.js';
+
+/**
+ * The one table that decides what a failure means (REPORTING-FACTS §6.2). Everything else — the worker's
+ * retries, run-once's exit code, the ledger's error_class — follows from the class returned here.
+ */
+export const errorClasses = [
+  /** 117 CallRateExceeded, 207 ConcurrentRequestOverLimit, HTTP 429: wait, then retry the same step; costs no attempt. */
+  'throttled',
+  /** 0 InternalError, 5xx, timeouts, resets, unreadable responses, truncated files: back off and retry, bounded. */
+  'transient',
+  /** 109 AuthenticationTokenExpired: refresh the token through Nango and retry once at once. */
+  'token_expired',
+  /** Credentials dead or not allowed (105, 106, 108, 120, 122–125, 2003, Nango refusing): a person must act. */
+  'auth',
+  /** The request itself is wrong (2xxx, 100, 113, 116, 201, 203, our own validation): retrying cannot help. */
+  'request',
+  /** Status=Error, unknown or expired ReportRequestId (2100, 2101): submit the report again, bounded. */
+  'resubmit',
+  /** The download URL expired: poll again for a fresh one. */
+  'expired_url',
+  /** The report file is unusable in a way a new download will not fix (columns, values, caps). */
+  'bad_file',
+  /** Anything not recognised (including unknown fault codes): retried with backoff, bounded, and reported. */
+  'unknown',
+] as const;
+export type ErrorClass = (typeof errorClasses)[number];
+
+export interface Classified {
+  class: ErrorClass;
+  /** For throttled: how long to wait before the same step runs again. */
+  waitMs?: number;
+  code?: number;
+  name?: string;
+  trackingId?: string;
+}
+
+const AUTH_CODES = new Set([105, 106, 108, 120, 122, 123, 124, 125, 2003]);
+const REQUEST_CODES = new Set([100, 113, 116, 201, 203]);
+const RESUBMIT_CODES = new Set([2100, 2101]);
+/** A file a fresh download may fix; every other ReportFileError reason is the file's content. */
+const RETRYABLE_FILE_REASONS = new Set(['corrupt_zip', 'truncated']);
+
+const CALL_RATE_WAIT_MS = 60_000;
+const CONCURRENCY_WAIT_MS = 30_000;
+
+export function classifyError(err: unknown): Classified {
+  if (err instanceof MsAdsFaultError) {
+    const code = err.code;
+    const base = {
+      ...(code !== undefined ? { code } : {}),
+      ...(err.errorCode ? { name: err.errorCode } : {}),
+      ...(err.trackingId ? { trackingId: err.trackingId } : {}),
+    };
+    if (code === 117) return { ...base, class: 'throttled', waitMs: CALL_RATE_WAIT_MS };
+    if (code === 207) return { ...base, class: 'throttled', waitMs: CONCURRENCY_WAIT_MS };
+    if (code === 109) return { ...base, class: 'token_expired' };
+    if (code === 0) return { ...base, class: 'transient' };
+    if (code === 2004) return { ...base, class: 'transient' };
+    if (code !== undefined && AUTH_CODES.has(code)) return { ...base, class: 'auth' };
+    if (code !== undefined && RESUBMIT_CODES.has(code)) return { ...base, class: 'resubmit' };
+    if (code !== undefined && (REQUEST_CODES.has(code) || (code >= 2000 && code < 3000))) {
+      return { ...base, class: 'request' };
+    }
+    return { ...base, class: 'unknown' };
+  }
+  if (err instanceof TransportError) {
+    if (err.httpStatus === 429) return { class: 'throttled', waitMs: err.retryAfterMs ?? CALL_RATE_WAIT_MS };
+    return { class: 'transient', ...(err.httpStatus ? { code: err.httpStatus } : {}) };
+  }
+  if (err instanceof ProtocolError) return { class: 'transient', ...(err.httpStatus ? { code: err.httpStatus } : {}) };
+  if (err instanceof NangoTokenError) {
+    // Nango itself down or erroring is transient; a connection it cannot find or refresh needs a person.
+    if (err.httpStatus === undefined || err.httpStatus >= 500 || err.httpStatus === 429) return { class: 'transient' };
+    return { class: 'auth', ...(err.nangoCode ? { name: err.nangoCode } : {}), code: err.httpStatus };
+  }
+  if (err instanceof DownloadExpiredError) return { class: 'expired_url', code: err.httpStatus };
+  if (err instanceof ReportFileError) {
+    return { class: RETRYABLE_FILE_REASONS.has(err.reason) ? 'transient' : 'bad_file', name: err.reason };
+  }
+  if (err instanceof ReportGenerationError) {
+    return { class: err.reason === 'deadline' ? 'transient' : 'resubmit', name: err.reason };
+  }
+  if (err instanceof RequestValidationError) return { class: 'request' };
+  return { class: 'unknown' };
+}
+
+/** Whether the queue should try the job again (after backoff) for this class. */
+export function isRetryable(cls: ErrorClass): boolean {
+  switch (cls) {
+    case 'throttled':
+    case 'transient':
+    case 'token_expired':
+    case 'resubmit':
+    case 'expired_url':
+    case 'unknown':
+      return true;
+    case 'auth':
+    case 'request':
+    case 'bad_file':
+      return false;
+    default:
+      return assertNever(cls);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${String(value)}`);
+}
