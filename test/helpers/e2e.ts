@@ -1,0 +1,84 @@
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { demoSimulatorOptions, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { Writable } from 'node:stream';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { createTestPrefix, TEST_REDIS_URL } from './redis.js';
+
+/** Everything an end-to-end test needs: a simulator, its own database and its own Redis key prefix. */
+export interface E2eEnv {
+  sim: Simulator;
+  simOptions: SimulatorOptions;
+  db: TestDatabase;
+  prefix: string;
+  /** The environment a worker process would be started with. */
+  env: Record<string, string>;
+  config: Config;
+  logs: string[];
+  logger: Logger;
+  cleanup(): Promise<void>;
+}
+
+export async function startE2e(label: string, overrides: Partial<SimulatorOptions> = {}): Promise<E2eEnv> {
+  const simOptions = { ...demoSimulatorOptions(), generationMs: 300, ...overrides };
+  const sim = await startSimulator(simOptions);
+  const db = await createTestDatabase(label);
+  const { prefix, cleanup: cleanRedis } = createTestPrefix(label);
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    NANGO_HOST: sim.urls.nango,
+    NANGO_SECRET_KEY: simOptions.nangoSecretKey,
+    MSADS_DEVELOPER_TOKEN: simOptions.developerToken,
+    MSADS_REPORTING_ENDPOINT: sim.urls.reporting,
+    POLL_INITIAL_MS: '100',
+    POLL_MAX_MS: '400',
+    LOCK_DURATION_MS: '5000',
+    STALLED_INTERVAL_MS: '1000',
+    LOG_LEVEL: 'info',
+  };
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination: sink });
+  return {
+    sim,
+    simOptions,
+    db,
+    prefix,
+    env,
+    config: loadConfig(env),
+    logs,
+    logger,
+    async cleanup() {
+      await sim.close();
+      await db.drop();
+      await cleanRedis();
+    },
+  };
+}
+
+/** Per-day sums of a loaded report table, in the shape of expectedTotals(). */
+export async function tableTotals(
+  env: E2eEnv,
+  table: string,
+  accountId: string,
+): Promise<Map<string, { rows: number; impressions: number; clicks: number; spendCents: number }>> {
+  const result = await env.db.database.pool.query<{ day: string; rows: string; impressions: string; clicks: string; spend_cents: string }>(
+    `SELECT to_char(time_period, 'YYYY-MM-DD') AS day, count(*) AS rows, sum(impressions) AS impressions,
+            sum(clicks) AS clicks, (sum(spend) * 100)::bigint AS spend_cents
+       FROM ${table} WHERE account_id = $1 GROUP BY 1 ORDER BY 1`,
+    [accountId],
+  );
+  return new Map(
+    result.rows.map((r) => [
+      r.day,
+      { rows: Number(r.rows), impressions: Number(r.impressions), clicks: Number(r.clicks), spendCents: Number(r.spend_cents) },
+    ]),
+  );
+}
