@@ -97,7 +97,7 @@ export function errorFromResponse(exchange: HttpExchange, ctx: FailureContext, e
     return new TransportError(operation, `throttled (HTTP 429)${after}`, { httpStatus: status, code: 'HTTP_429', retryAfterMs });
   }
   if (status >= 500 || status === 408) {
-    return new TransportError(operation, `HTTP ${status} ${describeBody(body, secrets)}`, { httpStatus: status, retryAfterMs });
+    return new TransportError(operation, `HTTP ${status} with ${describeBody(body, secrets)}`, { httpStatus: status, retryAfterMs });
   }
   const doc = parseXml(body);
   const parts = doc && soapParts(doc);
@@ -169,15 +169,14 @@ function header(exchange: HttpExchange, name: string): string | undefined {
 }
 
 function describeBody(body: string, secrets: readonly string[]): string {
-  if (body.trim() === '') return 'with an empty body';
+  if (body.trim() === '') return 'an empty body';
   const doc = parseXml(body);
-  if (doc) {
-    const root = doc.documentElement;
-    return soapParts(doc) ? 'with a SOAP envelope' : `with XML that is not a SOAP envelope (<${root?.localName ?? '?'}>)`;
-  }
+  if (doc && soapParts(doc)) return 'a SOAP envelope without a fault';
+  // Gateways and login pages answer HTML; its title is usually the whole story ("502 Bad Gateway").
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
-  const text = title ?? body.replace(/<[^>]*>/g, ' ');
-  return `with a non-XML body: "${scrub(compact(text, 160), secrets)}"`;
+  if (title !== undefined) return `an HTML page: "${scrub(compact(title, 160), secrets)}"`;
+  if (doc) return `XML that is not a SOAP envelope (<${doc.documentElement?.localName ?? '?'}>)`;
+  return `a non-XML body: "${scrub(compact(body.replace(/<[^>]*>/g, ' '), 160), secrets)}"`;
 }
 
 function compact(text: string, max: number): string {
