@@ -20,10 +20,13 @@ export interface CsvLayout {
   noFinalNewline?: boolean;
 }
 
-const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
-const line = (values: readonly string[]) => `${values.map(quote).join(',')}\r\n`;
+/** The copyright line Microsoft ends a report with unless ExcludeReportFooter is set. */
+export const REPORT_FOOTER = '©2026 Microsoft Corporation. All rights reserved. ';
 
-function headerBlock(options: GenerateOptions, layout: CsvLayout, rowCount: number | undefined): string {
+const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
+export const line = (values: readonly string[]) => `${values.map(quote).join(',')}\r\n`;
+
+export function headerBlock(options: GenerateOptions, layout: CsvLayout, rowCount: number | undefined): string {
   const us = (day: string) => {
     const [y, m, d] = day.split('-');
     return `${Number(m)}/${Number(d)}/${y}`;
@@ -59,7 +62,7 @@ export function reportCsvStream(options: GenerateOptions, layout: CsvLayout): Re
       }
     }
     if (layout.totalRow) buffer += line(['Total', ...options.columns.slice(1).map(() => '')]);
-    if (!layout.excludeReportFooter) buffer += `\r\n${line(['©2026 Microsoft Corporation. All rights reserved. '])}`;
+    if (!layout.excludeReportFooter) buffer += `\r\n${line([REPORT_FOOTER])}`;
     if (layout.noFinalNewline && buffer.endsWith('\r\n')) buffer = buffer.slice(0, -2);
     if (buffer.length > 0) yield buffer;
   }

@@ -1,0 +1,152 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundledReportingWsdl } from '../paths.js';
+import type { Aggregation } from '../reports/catalog.js';
+import { ConnectionDirectory, defaultMetadata } from './connections.js';
+import { handleDownload, ReportFiles } from './downloadHost.js';
+import { defaultFaultSwitches, type FaultSwitches } from './faultSwitches.js';
+import type { AccountShape, GenerateOptions } from './generator.js';
+import { send } from './httpUtil.js';
+import { handleNango } from './nangoApi.js';
+import { handleReporting } from './reportingEndpoint.js';
+import { ReportStore } from './reportStore.js';
+import { generateOptionsFor } from './servedCsv.js';
+import { createStats, type SimulatorStats } from './stats.js';
+import { loadSchemaSet } from './xsdSchema.js';
+import { XsdValidator } from './xsdValidator.js';
+
+/**
+ * A local stand-in for Microsoft Advertising's ReportingService v13 (SOAP), its report download host and
+ * Nango, on one real HTTP server. It is as strict as the real service: requests are validated against
+ * the schemas of our WSDL and answered with Microsoft-shaped faults. Used by the demo, the tests and the
+ * benchmarks; fault switches let tests make it misbehave on purpose.
+ */
+
+export type { CsvLayoutOverride, FaultSwitches } from './faultSwitches.js';
+export type { SimulatorStats } from './stats.js';
+export { NANGO_INTEGRATION_ID } from './nangoApi.js';
+
+export interface SimulatorConnection {
+  connectionId: string;
+  customerId: string;
+  accountIds: string[];
+  /** Nango metadata returned as-is; default `{ customer_id, account_ids }`, the keys the worker reads. */
+  metadata?: Record<string, unknown>;
+}
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  seed?: string;
+  nangoSecretKey: string;
+  developerToken: string;
+  connections: SimulatorConnection[];
+  generationMs?: number;
+  tokenTtlMs?: number;
+  downloadUrlTtlMs?: number;
+  shape?: AccountShape;
+}
+
+export interface Simulator {
+  urls: { base: string; reporting: string; reportingWsdl: string; nango: string };
+  faults: FaultSwitches;
+  stats: SimulatorStats;
+  /** The exact rows this simulator serves for a report request (for test expectations). */
+  generateOptions(req: { accountId: string; columns: readonly string[]; aggregation: Aggregation; from: string; to: string }): GenerateOptions;
+  /** Force-expire every issued access token (so the next Microsoft call gets 109 unless the client refreshes via Nango). */
+  expireTokens(): void;
+  close(): Promise<void>;
+}
+
+export const REPORTING_PATH = '/Api/Advertiser/Reporting/v13/ReportingService.svc';
+const NANGO_PREFIX = '/nango';
+
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  if (!options.nangoSecretKey || !options.developerToken) throw new Error('simulator needs a nangoSecretKey and a developerToken');
+  const seed = options.seed ?? 'msads-sim';
+  const tokenTtlMs = options.tokenTtlMs ?? 3_600_000;
+  const wsdlText = await readFile(bundledReportingWsdl, 'utf8');
+  const schemas = loadSchemaSet(wsdlText);
+  const directory = new ConnectionDirectory(options.connections, tokenTtlMs, Date.now());
+  const store = new ReportStore(options.downloadUrlTtlMs ?? 300_000);
+  const faults = defaultFaultSwitches();
+  const stats = createStats(() => store.pendingCount(Date.now()));
+  const dir = await mkdtemp(join(tmpdir(), 'msads-sim-'));
+  const files = new ReportFiles(dir, seed, options.shape);
+
+  // Filled in once the server listens and the port is known.
+  const urls = { base: '', reporting: '', reportingWsdl: '', nango: '' };
+  let wsdl = '';
+  const opDeps = () => ({
+    schemas,
+    validator,
+    directory,
+    store,
+    faults,
+    stats,
+    developerToken: options.developerToken,
+    generationMs: options.generationMs ?? 1_500,
+    base: urls.base,
+    wsdl,
+  });
+  const validator = new XsdValidator(schemas);
+
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', urls.base);
+    // WCF matches service paths case-insensitively.
+    if (url.pathname.toLowerCase() === REPORTING_PATH.toLowerCase()) return handleReporting(opDeps(), req, res, url);
+    if (url.pathname.startsWith('/downloads/')) return handleDownload({ store, files, faults, stats }, req, res, url);
+    if (url.pathname === NANGO_PREFIX || url.pathname.startsWith(`${NANGO_PREFIX}/`)) {
+      const deps = { directory, faults, stats, secretKey: options.nangoSecretKey, tokenTtlMs };
+      return handleNango(deps, req, res, url.pathname.slice(NANGO_PREFIX.length) || '/', url.searchParams);
+    }
+    send(res, 404, 'text/plain', 'Not Found');
+  };
+  const server = createServer((req, res) => {
+    route(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'text/plain', 'simulator error');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  urls.base = `http://${host}:${address.port}`;
+  urls.reporting = `${urls.base}${REPORTING_PATH}`;
+  urls.reportingWsdl = `${urls.reporting}?wsdl`;
+  urls.nango = `${urls.base}${NANGO_PREFIX}`;
+  wsdl = wsdlText.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${urls.reporting}$2`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    urls,
+    faults,
+    stats,
+    generateOptions: (req) => generateOptionsFor(req, req.accountId, seed, options.shape),
+    expireTokens: () => directory.expireAll(Date.now()),
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await rm(dir, { recursive: true, force: true });
+      })()),
+  };
+}
+
+/** The demo setup: one Nango connection for customer 1000001 with two ad accounts. */
+export function demoSimulatorOptions(): SimulatorOptions {
+  const connection = { connectionId: 'demo-connection', customerId: '1000001', accountIds: ['150000001', '150000002'] };
+  return {
+    nangoSecretKey: 'sim-nango-secret',
+    developerToken: 'sim-developer-token',
+    connections: [{ ...connection, metadata: defaultMetadata(connection) }],
+  };
+}

@@ -1,0 +1,40 @@
+/** Counters tests and benchmarks assert on. Only ever incremented by the simulator. */
+export interface SimulatorStats {
+  /** SubmitGenerateReport calls that returned a ReportRequestId. */
+  submits: number;
+  /** Accepted submits per account id of the report scope. */
+  submitsByAccount: Record<string, number>;
+  /** PollGenerateReport calls that returned a status. */
+  polls: number;
+  /** Report zips served (HTTP 200). */
+  downloads: number;
+  /** Download requests answered 403 (expired or bad signature) or 404. */
+  downloadsRejected: number;
+  /** SOAP faults returned, keyed by numeric code as a string ("117", "0", "2003"), injected ones included. */
+  faultsReturned: Record<string, number>;
+  /** SOAP calls refused because the request itself was wrong (schema, headers, credentials, semantics). */
+  requestsRejected: number;
+  /** Access tokens issued by Nango after the initial one (expiry or force_refresh). */
+  tokenRefreshes: number;
+  /** Nango API requests received (any endpoint). */
+  nangoRequests: number;
+  /** Reports currently Pending. */
+  readonly pendingRequestIds: number;
+}
+
+export function createStats(pendingCount: () => number): SimulatorStats {
+  return {
+    submits: 0,
+    submitsByAccount: {},
+    polls: 0,
+    downloads: 0,
+    downloadsRejected: 0,
+    faultsReturned: {},
+    requestsRejected: 0,
+    tokenRefreshes: 0,
+    nangoRequests: 0,
+    get pendingRequestIds() {
+      return pendingCount();
+    },
+  };
+}
