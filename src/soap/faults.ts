@@ -125,13 +125,17 @@ export function errorFromException(error: unknown, ctx: FailureContext): Error {
       cause: reason instanceof Error ? reason : undefined,
     });
   }
-  const e = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown; isAxiosError?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const message = scrub(typeof e.message === 'string' ? e.message : String(error), secrets);
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
     return new TransportError(operation, `no answer within ${ctx.timeoutMs} ms (${code})`, { code });
   }
-  if (code !== undefined) return new TransportError(operation, `network error: ${message}`, { code });
+  // axios errors and Node socket errors (ECONNRESET, ENOTFOUND, EAI_AGAIN…) are the network's fault;
+  // anything else (a TypeError inside node-soap, an assertion) is a defect on our side of the wire.
+  if (e.isAxiosError === true || (code !== undefined && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_'))) {
+    return new TransportError(operation, `network error: ${message}`, { code });
+  }
   return new ProtocolError(operation, `SOAP client failed before an answer was read: ${message}`);
 }
 

@@ -1,5 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
-import { Client, createClientAsync, type WSDL } from 'soap';
+import { Client, createClientAsync, HttpClient, type WSDL } from 'soap';
 import { ProtocolError, RequestValidationError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import { errorFromException, errorFromResponse, type FailureContext, type HttpExchange } from './faults.js';
@@ -56,26 +56,35 @@ export interface ReportingServiceOptions {
 /** Header parts of both operations, in Microsoft's order; all in the Reporting namespace (§2.1). */
 const HEADER_NAMES = ['AuthenticationToken', 'CustomerAccountId', 'CustomerId', 'DeveloperToken'] as const;
 
+interface Transport {
+  wsdl: WSDL;
+  httpClient: HttpClient;
+  endpoint: string;
+  timeoutMs: number;
+}
+
 type SoapAsyncMethod = (args: unknown, options: Record<string, unknown>) => Promise<unknown>;
 
 export async function createReportingService(options: ReportingServiceOptions): Promise<ReportingService> {
   const wsdl = await loadWsdl(options);
+  // Stateless (an axios instance and options), so one serves every call's Client.
+  const transport: Transport = { wsdl, httpClient: new HttpClient({}), endpoint: options.endpoint, timeoutMs: options.timeoutMs };
 
   return {
     async submit(auth, request, signal) {
       // Builds (and refuses bad input) before anything is sent.
       const args = { ReportRequest: buildReportRequest(request) };
-      const { response, trackingId } = await invoke(wsdl, options, 'SubmitGenerateReport', args, auth, signal);
+      const { response, status, trackingId } = await invoke(transport, 'SubmitGenerateReport', args, auth, signal);
       const id = childText(response, 'ReportRequestId')?.trim();
-      if (!id) throw new ProtocolError('SubmitGenerateReport', 'response has no ReportRequestId', 200);
+      if (!id) throw new ProtocolError('SubmitGenerateReport', 'response has no ReportRequestId', status);
       return withTracking({ reportRequestId: id }, trackingId);
     },
 
     async poll(auth, reportRequestId, signal) {
       if (reportRequestId.trim() === '') throw new RequestValidationError('PollGenerateReport needs a ReportRequestId');
       const args = { ReportRequestId: reportRequestId };
-      const { response, trackingId } = await invoke(wsdl, options, 'PollGenerateReport', args, auth, signal);
-      return readPollStatus(response, trackingId);
+      const { response, status, trackingId } = await invoke(transport, 'PollGenerateReport', args, auth, signal);
+      return readPollStatus(response, status, trackingId);
     },
   };
 }
@@ -93,21 +102,20 @@ async function loadWsdl(options: ReportingServiceOptions): Promise<WSDL> {
 }
 
 async function invoke(
-  wsdl: WSDL,
-  options: ReportingServiceOptions,
+  transport: Transport,
   operation: 'SubmitGenerateReport' | 'PollGenerateReport',
   args: Record<string, unknown>,
   auth: ReportingCallAuth,
   signal: AbortSignal | undefined,
-): Promise<{ response: Element; trackingId: string | undefined }> {
+): Promise<{ response: Element; status: number; trackingId: string | undefined }> {
   checkAuth(operation, auth);
   const accessToken = auth.accessToken.reveal();
   const developerToken = auth.developerToken.reveal();
-  const ctx: FailureContext = { operation, secrets: [accessToken, developerToken], timeoutMs: options.timeoutMs, signal };
+  const ctx: FailureContext = { operation, secrets: [accessToken, developerToken], timeoutMs: transport.timeoutMs, signal };
   const expected = `${operation}Response`;
 
   // One Client per call: its header list is this call's alone (see the file comment).
-  const client = new Client(wsdl, options.endpoint, {});
+  const client = new Client(transport.wsdl, transport.endpoint, { httpClient: transport.httpClient });
   const headerValues = { AuthenticationToken: accessToken, CustomerAccountId: auth.accountId, CustomerId: auth.customerId, DeveloperToken: developerToken };
   for (const name of HEADER_NAMES) client.addSoapHeader({ [name]: headerValues[name] }, name, 'tns', NS.reporting);
 
@@ -122,7 +130,7 @@ async function invoke(
 
   const method = (client as unknown as Record<string, SoapAsyncMethod | undefined>)[`${operation}Async`];
   if (!method) throw new ProtocolError(operation, 'operation missing from the WSDL');
-  const callOptions: Record<string, unknown> = { timeout: options.timeoutMs };
+  const callOptions: Record<string, unknown> = { timeout: transport.timeoutMs };
   if (signal) callOptions.signal = signal;
   try {
     await method.call(client, args, callOptions);
@@ -139,10 +147,10 @@ async function invoke(
     throw errorFromResponse(exchange, ctx, expected);
   }
   const trackingId = (parts.header && childText(parts.header, 'TrackingId')?.trim()) || undefined;
-  return { response, trackingId };
+  return { response, status: exchange.status, trackingId };
 }
 
-function readPollStatus(response: Element, trackingId: string | undefined): PollResult {
+function readPollStatus(response: Element, httpStatus: number, trackingId: string | undefined): PollResult {
   const status = firstChild(response, 'ReportRequestStatus');
   const value = status && childText(status, 'Status')?.trim();
   switch (value) {
@@ -155,7 +163,7 @@ function readPollStatus(response: Element, trackingId: string | undefined): Poll
       return withTracking({ status: 'Success' as const, downloadUrl: url ? url : null }, trackingId);
     }
     default:
-      throw new ProtocolError('PollGenerateReport', `ReportRequestStatus.Status is "${value ?? '(missing)'}", not Pending/Success/Error`, 200);
+      throw new ProtocolError('PollGenerateReport', `ReportRequestStatus.Status is "${value ?? '(missing)'}", not Pending/Success/Error`, httpStatus);
   }
 }
 

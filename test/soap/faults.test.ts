@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MsAdsFaultError, ProtocolError, TransportError } from '../../src/errors.js';
 import { bundledReportingWsdl } from '../../src/paths.js';
 import { Secret } from '../../src/secret.js';
-import { parseRetryAfter, parseSoapFault } from '../../src/soap/faults.js';
+import { errorFromException, parseRetryAfter, parseSoapFault } from '../../src/soap/faults.js';
 import { createReportingService, type ReportingCallAuth, type ReportingService } from '../../src/soap/reportingClient.js';
 import type { ReportRequestSpec } from '../../src/soap/reportRequest.js';
 import { adApiFault, apiFault, pollResponse, startSoapStub, submitResponse, type SoapStub, type StubReply } from '../helpers/soapStub.js';
@@ -222,6 +222,19 @@ describe('transport failures', () => {
     const err = await closed.poll(auth, 'rr-1').then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
     expect(err).toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('errors thrown before any answer', () => {
+  const ctx = { operation: 'PollGenerateReport', secrets: ['s3cret-token'], timeoutMs: 100 };
+
+  it('axios and socket errors are TransportErrors; our own defects are not', () => {
+    expect(errorFromException({ isAxiosError: true, code: 'ERR_NETWORK', message: 'Network Error' }, ctx)).toBeInstanceOf(TransportError);
+    expect(errorFromException(Object.assign(new Error('getaddrinfo EAI_AGAIN host'), { code: 'EAI_AGAIN' }), ctx)).toBeInstanceOf(TransportError);
+    const defect = errorFromException(Object.assign(new Error('s3cret-token went wrong'), { code: 'ERR_ASSERTION' }), ctx);
+    expect(defect).toBeInstanceOf(ProtocolError);
+    expect(defect.message).toBe('PollGenerateReport: SOAP client failed before an answer was read: [redacted] went wrong');
+    expect(errorFromException(new TypeError('x is undefined'), ctx)).toBeInstanceOf(ProtocolError);
   });
 });
 
