@@ -6,7 +6,8 @@ import { ACCOUNT, COLUMNS, OTHER_ACCOUNT, customRange, pollUntilDone, soapPost, 
 
 let sim: Simulator;
 beforeAll(async () => {
-  sim = await startSimulator(testOptions());
+  // Long enough to see the report Pending even on a busy machine.
+  sim = await startSimulator(testOptions({ generationMs: 300 }));
 });
 afterAll(async () => {
   await sim.close();
