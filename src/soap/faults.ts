@@ -66,6 +66,8 @@ export function parseSoapFault(body: string): ParsedFault | undefined {
     if (items.length > 0) result.errors.push(...items.map(readErrorItem));
     else if (!/FaultDetail$|^ApiFault$/.test(entry.localName ?? '')) result.otherDetail ??= compact(entry.textContent ?? '', 300);
   }
+  // Faults normally carry TrackingId in their detail; fall back to the response header if one is there.
+  if (result.trackingId === undefined && parts.header) result.trackingId = childText(parts.header, 'TrackingId')?.trim() || undefined;
   return result;
 }
 
