@@ -1,0 +1,138 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { ReportFileError } from '../errors.js';
+import { tableName, type Aggregation, type ReportDefinition } from '../reports/catalog.js';
+import type { ReportTimeZone } from '../reports/timeZones.js';
+import type { CsvHeader } from './csvHeader.js';
+import { CsvToCopy } from './csvToCopy.js';
+import { copyError, insertError } from './loadErrors.js';
+import {
+  copyStageSql,
+  createStageSql,
+  deleteWindowSql,
+  insertFromStageSql,
+  type InsertSummary,
+  type LoadShape,
+} from './loadSql.js';
+import { openReportCsv } from './reportEntry.js';
+
+/**
+ * Loads one report file into its typed table, replacing the account's window: in one transaction the
+ * CSV bytes are COPYed into a temp staging table, the window's rows are deleted, and one
+ * INSERT … SELECT casts the staged text into the table. Any failure rolls everything back, so the rows
+ * of the previous load stay as they were.
+ */
+
+export interface LoadTarget {
+  report: ReportDefinition;
+  aggregation: Aggregation;
+  accountId: string;
+  /** Inclusive window, YYYY-MM-DD, as requested from Microsoft. */
+  from: string;
+  to: string;
+  timeZone: ReportTimeZone;
+  runId: number;
+}
+
+/** Runs inside the load's transaction, before COMMIT: the caller's ledger write commits with the rows. */
+export type LoadFinish = (client: pg.PoolClient, outcome: { rows: number }) => Promise<void>;
+
+export interface ZipLimits {
+  maxUncompressedBytes: number;
+}
+
+/** `csv === null` is an empty report: the window is replaced with nothing. */
+export async function loadReportCsv(
+  pool: pg.Pool,
+  target: LoadTarget,
+  csv: Readable | null,
+  finish: LoadFinish,
+): Promise<{ rows: number }> {
+  const shape: LoadShape = {
+    report: target.report,
+    aggregation: target.aggregation,
+    timeZone: target.timeZone,
+    table: tableName(target.report, target.aggregation),
+  };
+  const window = [target.accountId, target.from, target.to];
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    csv?.destroy();
+    throw err;
+  }
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const header = csv === null ? null : await copyToStage(client, shape, csv);
+    // Two loads of the same account and table would otherwise both delete, then collide on insert.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.table, target.accountId]);
+    await client.query(deleteWindowSql(shape), window);
+    const rows = header === null ? 0 : await insertFromStage(client, shape, [...window, target.timeZone, target.runId], header);
+    await finish(client, { rows });
+    await client.query('COMMIT');
+    return { rows };
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      broken = rollbackErr as Error;
+    }
+    throw err;
+  } finally {
+    csv?.destroy();
+    client.release(broken);
+  }
+}
+
+/** Opens the zip's single CSV and loads it (see loadReportCsv). */
+export async function loadReportZip(
+  pool: pg.Pool,
+  target: LoadTarget,
+  zipPath: string,
+  limits: ZipLimits,
+  finish: LoadFinish,
+): Promise<{ rows: number }> {
+  const { stream } = await openReportCsv(zipPath, limits);
+  return loadReportCsv(pool, target, stream, finish);
+}
+
+async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readable): Promise<CsvHeader> {
+  const toCopy = new CsvToCopy(shape.report.columns);
+  let header: CsvHeader | undefined;
+  try {
+    await pipeline(csv, toCopy, async (data: AsyncIterable<Buffer>) => {
+      // The staging columns follow the file's header, known only once the transform has read it.
+      header = await toCopy.header;
+      await client.query(createStageSql(header.columns));
+      await pipeline(data, client.query(copyFrom(copyStageSql())));
+    });
+  } catch (err) {
+    throw copyError(err, header?.firstDataLine);
+  }
+  return header as CsvHeader;
+}
+
+async function insertFromStage(client: pg.PoolClient, shape: LoadShape, params: unknown[], header: CsvHeader): Promise<number> {
+  // A failed cast aborts the statement; the savepoint keeps the staging rows for the diagnosis.
+  await client.query('SAVEPOINT msads_insert');
+  let summary: InsertSummary;
+  try {
+    summary = (await client.query<InsertSummary>(insertFromStageSql(shape), params)).rows[0] as InsertSummary;
+  } catch (err) {
+    await client.query('ROLLBACK TO SAVEPOINT msads_insert');
+    throw await insertError(client, shape, err, header.firstDataLine);
+  }
+  if (summary.outside > 0) {
+    const [account, from, to] = params as [string, string, string];
+    throw new ReportFileError(
+      'outside_window',
+      `${summary.outside} of ${summary.rows} rows lie outside account ${account} and window ${from}..${to}` +
+        ` (file has accounts ${summary.min_account}..${summary.max_account}, periods ${summary.first_period}..${summary.last_period})`,
+    );
+  }
+  return summary.rows;
+}
