@@ -13,7 +13,9 @@ export const OTHER_ACCOUNT = '150000002';
 /** An account of another customer, reachable only through the "other" connection. */
 export const FOREIGN_ACCOUNT = '260000001';
 
-export function testOptions(overrides: Partial<SimulatorOptions> = {}): SimulatorOptions {
+export type SimulatorOptionsOverride = Partial<SimulatorOptions>;
+
+export function testOptions(overrides: SimulatorOptionsOverride = {}): SimulatorOptions {
   return {
     nangoSecretKey: SECRET,
     developerToken: DEV_TOKEN,
