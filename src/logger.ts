@@ -30,7 +30,7 @@ const redactPaths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 export interface LoggerSettings {
   level: LoggerOptions['level'];
   /** Where log lines go; default stdout (pretty when stdout is a terminal). */
-  destination?: NodeJS.WritableStream;
+  destination?: pino.DestinationStream;
 }
 
 export function createLogger(settings: LoggerSettings): Logger {
@@ -40,7 +40,7 @@ export function createLogger(settings: LoggerSettings): Logger {
     base: { pid: process.pid },
     serializers: { err: pino.stdSerializers.err },
   };
-  if (settings.destination) return pino(options, settings.destination as pino.DestinationStream);
+  if (settings.destination) return pino(options, settings.destination);
   if (process.stdout.isTTY) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }

@@ -61,7 +61,7 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       });
       if (outcome.kind === 'wait') return await park(outcome.untilMs);
       const durationMs = data.startedAt ? deps.now() - data.startedAt : undefined;
-      log.info({ runId: outcome.summary.runId, ...outcome.summary, durationMs }, 'report run finished');
+      log.info({ ...outcome.summary, durationMs }, 'report run finished');
       return outcome.summary;
     } catch (err) {
       if (err instanceof DelayedError) throw err;

@@ -93,7 +93,7 @@ describe('simulator + Redis worker + enqueue → Postgres', () => {
       expect(Number(run.bytes)).toBeGreaterThan(0);
       expect(Number(run.rows)).toBeGreaterThan(0);
     }
-    expect(env.sim.stats.submits.total).toBe(4);
+    expect(env.sim.stats.submits).toBe(4);
   });
 
   it('replaces an empty report window with zero rows and marks the run empty', async () => {
