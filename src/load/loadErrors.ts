@@ -27,12 +27,12 @@ const clip = (text: string, max = 120) => (text.length > max ? `${text.slice(0, 
 export function copyError(err: unknown, firstDataLine: number | undefined): unknown {
   if (!isPgError(err)) return err;
   const copyLine = /line (\d+)/.exec(err.where ?? '')?.[1];
-  const at = copyLine !== undefined && firstDataLine !== undefined ? ` on line ${firstDataLine + Number(copyLine) - 1}` : '';
+  const line = copyLine !== undefined && firstDataLine !== undefined ? `line ${firstDataLine + Number(copyLine) - 1}` : 'a row';
   if (err.code === '22P04' && /extra data after last expected column|missing data for column/.test(err.message)) {
-    return new ReportFileError('ragged_rows', `a row has a different number of fields than the header${at}: ${err.message}`, err);
+    return new ReportFileError('ragged_rows', `${line} has a different number of fields than the header: ${err.message}`, err);
   }
   if (err.code === '22P04' || err.code === '22021' || err.code === '22P05') {
-    return new ReportFileError('bad_csv', `the report CSV is malformed${at}: ${err.message}`, err);
+    return new ReportFileError('bad_csv', `the report CSV is malformed at ${line}: ${err.message}`, err);
   }
   return err;
 }
