@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { bundledReportingWsdl } from '../paths.js';
 import type { Aggregation } from '../reports/catalog.js';
 import { ConnectionDirectory, defaultMetadata } from './connections.js';
-import { handleDownload, ReportFiles } from './downloadHost.js';
+import { handleDownload } from './downloadHost.js';
 import { defaultFaultSwitches, type FaultSwitches } from './faultSwitches.js';
 import type { AccountShape, GenerateOptions } from './generator.js';
 import { send } from './httpUtil.js';
 import { handleNango } from './nangoApi.js';
 import { handleReporting } from './reportingEndpoint.js';
-import { ReportStore } from './reportStore.js';
+import { ReportFiles } from './reportFiles.js';
+import { ReportStore, type StoredReport } from './reportStore.js';
 import { generateOptionsFor } from './servedCsv.js';
 import { createStats, type SimulatorStats } from './stats.js';
 import { loadSchemaSet } from './xsdSchema.js';
@@ -91,6 +92,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     generationMs: options.generationMs ?? 1_500,
     base: urls.base,
     wsdl,
+    prepareFile: (report: StoredReport) => void files.get(report, faults).catch(() => undefined),
   });
   const validator = new XsdValidator(schemas);
 
@@ -132,6 +134,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     expireTokens: () => directory.expireAll(Date.now()),
     close: () =>
       (closing ??= (async () => {
+        files.abort();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

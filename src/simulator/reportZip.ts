@@ -20,14 +20,23 @@ export interface ZipShape {
 
 const EOCD_BYTES = 22;
 
-export async function writeZipFile(path: string, entryName: string, csv: () => Readable, shape: ZipShape): Promise<number> {
+export async function writeZipFile(path: string, entryName: string, csv: () => Readable, shape: ZipShape, signal?: AbortSignal): Promise<number> {
   const zip = new yazl.ZipFile();
-  if (!shape.noEntry) zip.addReadStream(csv(), entryName, { mtime: new Date(0) });
+  const output = zip.outputStream as Readable;
+  // yazl listens to neither its input streams' errors nor, for callers, its own: route both into the
+  // pipeline, or a failing generator would be an uncaught exception.
+  zip.on('error', (error: Error) => output.destroy(error));
+  if (!shape.noEntry) {
+    const input = csv();
+    input.on('error', (error) => output.destroy(error));
+    signal?.addEventListener('abort', () => input.destroy(), { once: true });
+    zip.addReadStream(input, entryName, { mtime: new Date(0) });
+  }
   if (shape.secondEntry && !shape.noEntry) {
     zip.addBuffer(Buffer.from('\uFEFF"Note"\r\n"This entry is not the report."\r\n'), `second-${entryName}`, { mtime: new Date(0) });
   }
   zip.end();
-  await pipeline(zip.outputStream, createWriteStream(path));
+  await pipeline(output, createWriteStream(path), signal ? { signal } : {});
   if (shape.corrupt) await corrupt(path, !shape.noEntry);
   return (await stat(path)).size;
 }

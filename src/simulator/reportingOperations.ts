@@ -4,7 +4,7 @@ import { SimFault } from './apiErrors.js';
 import type { ConnectionDirectory, ConnectionState } from './connections.js';
 import { consume, type FaultSwitches } from './faultSwitches.js';
 import { readReportRequest } from './reportRequest.js';
-import type { ReportOutcome, ReportStore } from './reportStore.js';
+import type { ReportOutcome, ReportStore, StoredReport } from './reportStore.js';
 import { child, childElements, isNil, textOf, xmlEscape } from './soapXml.js';
 import type { SimulatorStats } from './stats.js';
 import { isDerivedFrom, qname, type SchemaSet } from './xsdSchema.js';
@@ -29,6 +29,8 @@ export interface OperationDeps {
   generationMs: number;
   /** Base URL download links are built on. */
   base: string;
+  /** Starts building a report's file while it is Pending, as Microsoft generates it then too. */
+  prepareFile: (report: StoredReport) => void;
 }
 
 const REQUIRED_HEADERS = ['AuthenticationToken', 'CustomerAccountId', 'CustomerId', 'DeveloperToken'] as const;
@@ -117,6 +119,7 @@ function submit(deps: OperationDeps, headers: Headers, user: ConnectionState, bo
   }
   const outcome: ReportOutcome = consume(deps.faults, 'statusErrorNext') ? 'Error' : deps.faults.emptyReport ? 'Empty' : 'Success';
   const report = deps.store.add({ connectionId: user.connectionId, customerId: user.customerId, spec, submittedAt: now, readyAt: now + deps.generationMs, outcome });
+  if (outcome === 'Success') deps.prepareFile(report);
   deps.stats.submits++;
   for (const id of spec.accountIds) deps.stats.submitsByAccount[id] = (deps.stats.submitsByAccount[id] ?? 0) + 1;
   return `<SubmitGenerateReportResponse xmlns="${NS.reporting}"><ReportRequestId>${xmlEscape(report.id)}</ReportRequestId></SubmitGenerateReportResponse>`;
