@@ -107,7 +107,6 @@ export class ConnectionDirectory {
     if (!entry) return undefined;
     const connection = this.#connections.get(entry.connectionId);
     if (!connection) return undefined;
-    this.#prune(now);
     return { connection, expiresAt: entry.expiresAt };
   }
 
@@ -118,7 +117,9 @@ export class ConnectionDirectory {
   }
 
   #issue(state: ConnectionState, now: number): void {
+    this.#prune(now);
     state.accessToken = newToken('EwB');
+    state.updatedAt = new Date(now).toISOString();
     state.expiresAt = now + this.tokenTtlMs;
     this.#tokens.set(state.accessToken, { connectionId: state.connectionId, expiresAt: state.expiresAt });
   }

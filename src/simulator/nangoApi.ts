@@ -111,7 +111,12 @@ export async function handleNango(deps: NangoDeps, req: IncomingMessage, res: Se
 
   const match = /^\/connections\/([^/]+)$/.exec(path);
   if (match && (req.method === 'GET' || req.method === 'DELETE')) {
-    const connectionId = decodeURIComponent(match[1] as string);
+    let connectionId: string;
+    try {
+      connectionId = decodeURIComponent(match[1] as string);
+    } catch {
+      return nangoError(res, 400, 'invalid_uri_params', 'The connection id is not a valid URI component.');
+    }
     const pck = query.get('provider_config_key');
     if (!pck) return nangoError(res, 400, 'missing_provider_config_key', 'provider_config_key is required.');
     if (pck !== NANGO_INTEGRATION_ID) return nangoError(res, 404, 'unknown_provider_config', `Unknown integration "${pck}".`);
