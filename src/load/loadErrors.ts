@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ReportFileError } from '../errors.js';
 import { reportColumns, type ReportColumn } from '../reports/catalog.js';
-import { castInputsSql, findFirstRowSql, stageRef, type LoadShape } from './loadSql.js';
+import { castInputsSql, findFirstRowSql, stageRef, stageSummarySql, type InsertSummary, type LoadShape } from './loadSql.js';
 
 /**
  * Turns Postgres errors of the COPY and of the casting INSERT into ReportFileErrors that say where in
@@ -37,11 +37,30 @@ export function copyError(err: unknown, firstDataLine: number | undefined): unkn
   return err;
 }
 
+/** The window the load replaces: account id, first day, last day. */
+export type LoadWindow = readonly [accountId: string, from: string, to: string];
+
+export function outsideWindowError(summary: InsertSummary, [account, from, to]: LoadWindow): ReportFileError {
+  return new ReportFileError(
+    'outside_window',
+    `${summary.outside} of ${summary.rows} rows lie outside account ${account} and window ${from}..${to}` +
+      ` (file has accounts ${summary.min_account}..${summary.max_account}, periods ${summary.first_period}..${summary.last_period})`,
+  );
+}
+
 /** Called after ROLLBACK TO SAVEPOINT, while the staging table still holds the file's rows. */
-export async function insertError(client: pg.PoolClient, shape: LoadShape, err: unknown, firstDataLine: number): Promise<unknown> {
+export async function insertError(
+  client: pg.PoolClient,
+  shape: LoadShape,
+  err: unknown,
+  firstDataLine: number,
+  window: LoadWindow,
+): Promise<unknown> {
   if (!isPgError(err)) return err;
   const columns = reportColumns(shape.report);
   if (err.code === '23505') {
+    const summary = (await client.query<InsertSummary>(stageSummarySql(shape), [...window])).rows[0];
+    if (summary && summary.outside > 0) return outsideWindowError(summary, window);
     return new ReportFileError('duplicate_rows', `the file holds two rows with the same attributes: ${clip(err.detail ?? err.message, 300)}`, err);
   }
   if (err.code === '23502') {

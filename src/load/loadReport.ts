@@ -2,12 +2,11 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ReportFileError } from '../errors.js';
 import { tableName, type Aggregation, type ReportDefinition } from '../reports/catalog.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CsvHeader } from './csvHeader.js';
 import { CsvToCopy } from './csvToCopy.js';
-import { copyError, insertError } from './loadErrors.js';
+import { copyError, insertError, outsideWindowError, type LoadWindow } from './loadErrors.js';
 import {
   copyStageSql,
   createStageSql,
@@ -56,7 +55,7 @@ export async function loadReportCsv(
     timeZone: target.timeZone,
     table: tableName(target.report, target.aggregation),
   };
-  const window = [target.accountId, target.from, target.to];
+  const window: LoadWindow = [target.accountId, target.from, target.to];
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -70,8 +69,8 @@ export async function loadReportCsv(
     const header = csv === null ? null : await copyToStage(client, shape, csv);
     // Two loads of the same account and table would otherwise both delete, then collide on insert.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.table, target.accountId]);
-    await client.query(deleteWindowSql(shape), window);
-    const rows = header === null ? 0 : await insertFromStage(client, shape, [...window, target.timeZone, target.runId], header);
+    await client.query(deleteWindowSql(shape), [...window]);
+    const rows = header === null ? 0 : await insertFromStage(client, shape, window, [target.timeZone, target.runId], header);
     await finish(client, { rows });
     await client.query('COMMIT');
     return { rows };
@@ -116,23 +115,22 @@ async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readabl
   return header as CsvHeader;
 }
 
-async function insertFromStage(client: pg.PoolClient, shape: LoadShape, params: unknown[], header: CsvHeader): Promise<number> {
+async function insertFromStage(
+  client: pg.PoolClient,
+  shape: LoadShape,
+  window: LoadWindow,
+  stamp: [timeZone: string, runId: number],
+  header: CsvHeader,
+): Promise<number> {
   // A failed cast aborts the statement; the savepoint keeps the staging rows for the diagnosis.
   await client.query('SAVEPOINT msads_insert');
   let summary: InsertSummary;
   try {
-    summary = (await client.query<InsertSummary>(insertFromStageSql(shape), params)).rows[0] as InsertSummary;
+    summary = (await client.query<InsertSummary>(insertFromStageSql(shape), [...window, ...stamp])).rows[0] as InsertSummary;
   } catch (err) {
     await client.query('ROLLBACK TO SAVEPOINT msads_insert');
-    throw await insertError(client, shape, err, header.firstDataLine);
+    throw await insertError(client, shape, err, header.firstDataLine, window);
   }
-  if (summary.outside > 0) {
-    const [account, from, to] = params as [string, string, string];
-    throw new ReportFileError(
-      'outside_window',
-      `${summary.outside} of ${summary.rows} rows lie outside account ${account} and window ${from}..${to}` +
-        ` (file has accounts ${summary.min_account}..${summary.max_account}, periods ${summary.first_period}..${summary.last_period})`,
-    );
-  }
+  if (summary.outside > 0) throw outsideWindowError(summary, window);
   return summary.rows;
 }

@@ -135,6 +135,32 @@ export function insertFromStageSql(shape: LoadShape): string {
     `  SELECT ${values.join(', ')} FROM ${STAGE_TABLE} s`,
     `  RETURNING account_id, ${period}`,
     `)`,
+    summarySql(shape),
+  ].join('\n');
+}
+
+/**
+ * Diagnostic only (after the insert failed on a duplicate key): the same summary over the staged rows,
+ * since a row outside the window can collide with a row the delete kept.
+ */
+export function stageSummarySql(shape: LoadShape): string {
+  const columns = reportColumns(shape.report);
+  const account = columns.find((c) => c.sqlName === 'account_id');
+  const period = windowColumn(shape.report);
+  if (!account) throw new Error(`report ${shape.report.name} has no AccountId column`);
+  return [
+    `WITH loaded AS (`,
+    `  SELECT ${castSql(account, shape, stageRef(account.name))} AS account_id,`,
+    `    ${castSql(period, shape, stageRef(period.name))} AS ${ident(period.sqlName)}`,
+    `  FROM ${STAGE_TABLE} s`,
+    `)`,
+    summarySql(shape),
+  ].join('\n');
+}
+
+function summarySql(shape: LoadShape): string {
+  const period = ident(windowColumn(shape.report).sqlName);
+  return [
     `SELECT count(*)::int AS rows,`,
     `  (count(*) FILTER (WHERE NOT (${windowPredicateSql(shape)})))::int AS outside,`,
     `  min(account_id)::text AS min_account, max(account_id)::text AS max_account,`,
