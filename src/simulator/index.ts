@@ -77,6 +77,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const stats = createStats(() => store.pendingCount(Date.now()));
   const dir = await mkdtemp(join(tmpdir(), 'msads-sim-'));
   const files = new ReportFiles(dir, seed, options.shape);
+  const validator = new XsdValidator(schemas);
 
   // Filled in once the server listens and the port is known.
   const urls = { base: '', reporting: '', reportingWsdl: '', nango: '' };
@@ -94,7 +95,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     wsdl,
     prepareFile: (report: StoredReport) => void files.get(report, faults).catch(() => undefined),
   });
-  const validator = new XsdValidator(schemas);
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', urls.base);
@@ -113,10 +113,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   urls.base = `http://${host}:${address.port}`;
