@@ -52,8 +52,12 @@ export async function openReportCsv(zipPath: string, opts: { maxUncompressedByte
     throw new ReportFileError('zip_bomb', `the report CSV would inflate to ${file.uncompressedSize} bytes, over the ${cap}-byte cap`);
   }
 
-  const entry = file.stream();
   async function* capped(): AsyncGenerator<Buffer> {
+    // Opened on the first read, with the loop listening at once: an inflate error raised before anyone
+    // listens would otherwise be lost (and the stream never end) or crash the process.
+    const entry = file.stream();
+    // unzipper can re-emit an error on the entry after the loop below has stopped listening.
+    entry.on('error', () => undefined);
     let bytes = 0;
     try {
       for await (const chunk of entry as AsyncIterable<Buffer>) {
