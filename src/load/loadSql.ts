@@ -125,10 +125,8 @@ export function castSql(column: ReportColumn, shape: LoadShape, source: string):
  * much of it lies outside the account and window (aggregated over RETURNING: no second scan).
  */
 export function insertFromStageSql(shape: LoadShape): string {
-  const columns = reportColumns(shape.report);
   const period = ident(windowColumn(shape.report).sqlName);
-  const targets = [...columns.map((c) => ident(c.sqlName)), 'report_time_zone', 'run_id'];
-  const values = [...columns.map((c) => castSql(c, shape, stageRef(c.name))), '$4::text', '$5::bigint'];
+  const { targets, values } = castColumnsSql(shape, '$4::text', '$5::bigint');
   return [
     `WITH loaded AS (`,
     `  INSERT INTO ${ident(shape.table)} (${targets.join(', ')})`,
@@ -137,6 +135,15 @@ export function insertFromStageSql(shape: LoadShape): string {
     `)`,
     summarySql(shape),
   ].join('\n');
+}
+
+/** The target's columns and the staged values cast for them, the time zone and run id last. */
+export function castColumnsSql(shape: LoadShape, timeZone: string, runId: string): { targets: string[]; values: string[] } {
+  const columns = reportColumns(shape.report);
+  return {
+    targets: [...columns.map((c) => ident(c.sqlName)), 'report_time_zone', 'run_id'],
+    values: [...columns.map((c) => castSql(c, shape, stageRef(c.name))), timeZone, runId],
+  };
 }
 
 /**

@@ -1,0 +1,168 @@
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../config.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { ensureDatabase, runMigrations } from '../db/migrate.js';
+import type { LoadShape } from '../load/loadSql.js';
+import { openReportCsv } from '../load/reportEntry.js';
+import { reports, tableName } from '../reports/catalog.js';
+import { benchOptions, expectedRows, MICROSOFT_LAYOUT, PLAIN_LAYOUT, writeBenchZip } from './benchFiles.js';
+import type { ChildResult } from './loadChild.js';
+import { naiveLoad } from './naiveLoad.js';
+import { psqlReference } from './psqlReference.js';
+
+/**
+ * `npm run bench` (after `npm run build`): times the load path against Postgres' own tools and against
+ * the naive parse-every-row upsert, and measures the load path's peak RSS at two file sizes.
+ *   --rows N      rows of the large file (default 1,000,000)
+ *   --repeat R    runs of (1) and (2), median reported (default 3)
+ *   --skip-naive  leave out (3), the slowest part
+ * Uses a database of its own (created, then dropped) on DATABASE_URL's server.
+ */
+
+const { values: args } = parseArgs({
+  options: { rows: { type: 'string' }, repeat: { type: 'string' }, 'skip-naive': { type: 'boolean' } },
+});
+const ROWS = Number(args.rows ?? 1_000_000);
+const REPEAT = Number(args.repeat ?? 3);
+const SMALL_ROWS = 100_000;
+const ACCOUNT = '160000001';
+const SMALL_ACCOUNT = '160000002';
+
+const report = reports.keyword_performance;
+const target = tableName(report, 'Daily');
+const shapeOf = (table: string): LoadShape => ({ report, aggregation: 'Daily', timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', table });
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const rate = (rows: number, ms: number) => `${Math.round((rows / ms) * 1000).toLocaleString('en-US')} rows/s`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
+
+function runChild(databaseUrl: string, zipPath: string, accountId: string, from: string, to: string): Promise<ChildResult> {
+  const child = fork(fileURLToPath(new URL('./loadChild.js', import.meta.url)), [databaseUrl, zipPath, accountId, from, to], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let result: ChildResult | undefined;
+    child.on('message', (m) => (result = m as ChildResult));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`load child exited with ${code}`))));
+  });
+}
+
+async function csvSize(zipPath: string): Promise<number> {
+  const { stream, uncompressedSize } = await openReportCsv(zipPath, { maxUncompressedBytes: Number.MAX_SAFE_INTEGER });
+  stream.destroy();
+  return uncompressedSize;
+}
+
+async function countRows(database: Database, table: string, accountId: string): Promise<number> {
+  const { rows } = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${pg.escapeIdentifier(table)} WHERE account_id = $1`, [accountId]);
+  return rows[0]?.n ?? 0;
+}
+
+async function main(): Promise<void> {
+  const serverUrl = loadConfig().databaseUrl;
+  const benchUrl = new URL(serverUrl);
+  benchUrl.pathname = `/msads_bench_${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'msads-bench-'));
+  let database: Database | undefined;
+  try {
+    const large = benchOptions(ROWS, ACCOUNT, 'bench');
+    const small = benchOptions(SMALL_ROWS, SMALL_ACCOUNT, 'bench-small');
+    const rows = expectedRows(large);
+    const s = large.shape;
+    console.log(`msads-etl load benchmark: keyword_performance Daily, ${rows.toLocaleString('en-US')} rows`);
+    console.log(`  shape: 7 days × ${s?.campaigns} campaigns × ${s?.adGroupsPerCampaign} ad groups × ${s?.keywordsPerAdGroup} keywords × 54 device/network/match combinations`);
+    let t = performance.now();
+    const fullZip = await writeBenchZip(dir, 'microsoft', large, MICROSOFT_LAYOUT);
+    const plainZip = await writeBenchZip(dir, 'plain', large, PLAIN_LAYOUT);
+    const smallZip = await writeBenchZip(dir, 'small', small, MICROSOFT_LAYOUT);
+    console.log(`  generated 3 zips in ${((performance.now() - t) / 1000).toFixed(1)} s (not timed below)`);
+    console.log(
+      `  CSV ${mb(await csvSize(fullZip))} uncompressed (target ≈ 285 MB for 1M rows), zip ${mb(statSync(fullZip).size)};` +
+        ` plain variant ${mb(await csvSize(plainZip))}; small file ${expectedRows(small).toLocaleString('en-US')} rows`,
+    );
+
+    await ensureDatabase(benchUrl.toString());
+    database = createDatabase(benchUrl.toString(), { max: 2, applicationName: 'msads-bench' });
+    await runMigrations(database.pool);
+    for (const table of ['bench_reference', 'bench_naive']) {
+      await database.pool.query(`CREATE TABLE ${table} (LIKE ${target} INCLUDING ALL)`);
+    }
+    const settings = await database.pool.query<{ name: string; value: string }>(
+      `SELECT name, current_setting(name) AS value FROM unnest(ARRAY['server_version', 'shared_buffers', 'max_wal_size',
+         'synchronous_commit', 'temp_buffers', 'wal_compression']) AS name`,
+    );
+    console.log(`  Postgres: ${settings.rows.map((r) => `${r.name}=${r.value.replace(/ \(.*\)$/, '')}`).join(', ')}`);
+    const checkpoint = () => database?.pool.query('CHECKPOINT').catch(() => undefined);
+
+    console.log('\npeak RSS of the load path (child process per size):');
+    const smallRun = await runChild(benchUrl.toString(), smallZip, SMALL_ACCOUNT, small.from, small.to);
+    console.log(`  ${smallRun.rows.toLocaleString('en-US')} rows: peak ${Math.round(smallRun.maxRssKb / 1024)} MB (start ${Math.round(smallRun.startRssKb / 1024)} MB), ${rate(smallRun.rows, smallRun.ms)}`);
+
+    const real: ChildResult[] = [];
+    const reference: number[] = [];
+    console.log(`\n(1) load path vs (2) psql reference, ${REPEAT} runs each, alternating, empty indexed tables, CHECKPOINT before each:`);
+    for (let i = 1; i <= REPEAT; i++) {
+      await database.pool.query(`TRUNCATE ${target}, bench_reference`);
+      await checkpoint();
+      const run = await runChild(benchUrl.toString(), fullZip, ACCOUNT, large.from, large.to);
+      real.push(run);
+      console.log(`  (1) run ${i}: ${(run.ms / 1000).toFixed(2)} s, ${rate(run.rows, run.ms)}, peak RSS ${Math.round(run.maxRssKb / 1024)} MB`);
+      await checkpoint();
+      t = performance.now();
+      await psqlReference(benchUrl.toString(), shapeOf('bench_reference'), plainZip);
+      const ms = performance.now() - t;
+      reference.push(ms);
+      console.log(`  (2) run ${i}: ${(ms / 1000).toFixed(2)} s, ${rate(rows, ms)}`);
+    }
+    const loaded = [await countRows(database, target, ACCOUNT), await countRows(database, 'bench_reference', ACCOUNT)];
+    if (loaded.some((n) => n !== rows)) console.log(`  ROW COUNT MISMATCH: expected ${rows}, tables hold ${loaded.join(' and ')}`);
+
+    await checkpoint();
+    const reload = await runChild(benchUrl.toString(), fullZip, ACCOUNT, large.from, large.to);
+    console.log(
+      `  (1') re-load of the same window (delete + insert ${reload.rows.toLocaleString('en-US')} rows in one transaction): ` +
+        `${(reload.ms / 1000).toFixed(2)} s, ${rate(reload.rows, reload.ms)}, peak RSS ${Math.round(reload.maxRssKb / 1024)} MB`,
+    );
+
+    let naiveMs: number | undefined;
+    if (!args['skip-naive']) {
+      await checkpoint();
+      t = performance.now();
+      const naiveRows = await naiveLoad(database.pool, report, 'bench_naive', plainZip, { timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', runId: 1 });
+      naiveMs = performance.now() - t;
+      console.log(`\n(3) naive: csv-parse columns:true + 1,000-row INSERT … ON CONFLICT DO UPDATE: ${(naiveMs / 1000).toFixed(2)} s, ${rate(naiveRows, naiveMs)}`);
+    }
+
+    const realMs = median(real.map((r) => r.ms));
+    const refMs = median(reference);
+    const peak = Math.max(...real.map((r) => r.maxRssKb), reload.maxRssKb);
+    console.log('\nsummary (medians):');
+    console.log(`  (1) load path       ${rate(rows, realMs)}`);
+    console.log(`  (2) psql reference  ${rate(rows, refMs)}`);
+    if (naiveMs !== undefined) console.log(`  (3) naive           ${rate(rows, naiveMs)}`);
+    console.log(`  (1)/(2) = ${(refMs / realMs).toFixed(2)}  (target ≥ 0.8)`);
+    if (naiveMs !== undefined) console.log(`  (1)/(3) = ${(naiveMs / realMs).toFixed(1)}  (target ≥ 5)`);
+    console.log(
+      `  peak RSS: ${Math.round(smallRun.maxRssKb / 1024)} MB at ${smallRun.rows.toLocaleString('en-US')} rows, ` +
+        `${Math.round(peak / 1024)} MB at ${rows.toLocaleString('en-US')} rows ` +
+        `(+${(((peak - smallRun.maxRssKb) / smallRun.maxRssKb) * 100).toFixed(0)}%; targets < 200 MB, within 30%)`,
+    );
+  } finally {
+    await database?.close();
+    const adminUrl = new URL(serverUrl);
+    adminUrl.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: adminUrl.toString() });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(benchUrl.pathname.slice(1))} WITH (FORCE)`).finally(() => admin.end());
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,36 @@
+import { createDatabase } from '../db/client.js';
+import { loadReportZip } from '../load/loadReport.js';
+import { reports } from '../reports/catalog.js';
+
+/**
+ * One real load in a process of its own, so its peak RSS is the load path's alone (the parent's
+ * generator would pollute it). Forked by loadBench with: databaseUrl zipPath accountId from to.
+ */
+
+export interface ChildResult {
+  rows: number;
+  ms: number;
+  /** Resident set size before the load started (imports, pool), KiB. */
+  startRssKb: number;
+  /** Peak resident set size of the process, KiB. */
+  maxRssKb: number;
+}
+
+const [databaseUrl, zipPath, accountId, from, to] = process.argv.slice(2) as [string, string, string, string, string];
+const database = createDatabase(databaseUrl, { max: 1, applicationName: 'msads-bench' });
+try {
+  await database.pool.query('SELECT 1');
+  const startRssKb = Math.round(process.memoryUsage().rss / 1024);
+  const started = performance.now();
+  const { rows } = await loadReportZip(
+    database.pool,
+    { report: reports.keyword_performance, aggregation: 'Daily', accountId, from, to, timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', runId: 1 },
+    zipPath,
+    { maxUncompressedBytes: Number.MAX_SAFE_INTEGER },
+    async () => undefined,
+  );
+  const result: ChildResult = { rows, ms: performance.now() - started, startRssKb, maxRssKb: process.resourceUsage().maxRSS };
+  process.send?.(result);
+} finally {
+  await database.close();
+}
