@@ -45,7 +45,8 @@ export function registerDemo(program: Command): void {
       const running = await startWorkerProcess(config, logger);
       const connection = createRedis(config.redisUrl, 'producer');
       const queue = createReportQueue(connection, config.queuePrefix);
-      const events = new QueueEvents(REPORT_QUEUE, { connection: createRedis(config.redisUrl), prefix: config.queuePrefix });
+      const eventsConnection = createRedis(config.redisUrl);
+      const events = new QueueEvents(REPORT_QUEUE, { connection: eventsConnection, prefix: config.queuePrefix });
       try {
         await events.waitUntilReady();
         const window = lastDays(7, Date.now());
@@ -91,6 +92,7 @@ export function registerDemo(program: Command): void {
       } finally {
         await running.stop(10_000);
         await events.close();
+        eventsConnection.disconnect();
         await queue.close();
         connection.disconnect();
         await sim.close();

@@ -14,6 +14,7 @@ let worker: RunningWorker;
 let producer: Redis;
 let queue: Queue;
 let events: QueueEvents;
+let eventsConnection: Redis;
 
 const window = { from: '2026-11-01', to: '2026-11-07' };
 
@@ -22,13 +23,15 @@ beforeAll(async () => {
   worker = await startWorkerProcess(env.config, env.logger);
   producer = createRedis(env.config.redisUrl, 'producer');
   queue = createReportQueue(producer, env.prefix);
-  events = new QueueEvents(REPORT_QUEUE, { connection: createRedis(env.config.redisUrl), prefix: env.prefix });
+  eventsConnection = createRedis(env.config.redisUrl);
+  events = new QueueEvents(REPORT_QUEUE, { connection: eventsConnection, prefix: env.prefix });
   await events.waitUntilReady();
 });
 
 afterAll(async () => {
   await worker?.stop(5_000);
   await events?.close();
+  eventsConnection?.disconnect();
   await queue?.close();
   producer?.disconnect();
   await env?.cleanup();
