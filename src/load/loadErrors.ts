@@ -40,7 +40,10 @@ export function copyError(err: unknown, firstDataLine: number | undefined): unkn
 /** The window the load replaces: account id, first day, last day. */
 export type LoadWindow = readonly [accountId: string, from: string, to: string];
 
-export function outsideWindowError(summary: InsertSummary, [account, from, to]: LoadWindow): ReportFileError {
+/** Called when the insert left staged rows out: they lie outside the account or window. */
+export async function outsideWindowError(client: pg.PoolClient, shape: LoadShape, window: LoadWindow): Promise<ReportFileError> {
+  const summary = (await client.query<InsertSummary>(stageSummarySql(shape), [...window])).rows[0] as InsertSummary;
+  const [account, from, to] = window;
   return new ReportFileError(
     'outside_window',
     `${summary.outside} of ${summary.rows} rows lie outside account ${account} and window ${from}..${to}` +
@@ -54,13 +57,10 @@ export async function insertError(
   shape: LoadShape,
   err: unknown,
   firstDataLine: number,
-  window: LoadWindow,
 ): Promise<unknown> {
   if (!isPgError(err)) return err;
   const columns = reportColumns(shape.report);
   if (err.code === '23505') {
-    const summary = (await client.query<InsertSummary>(stageSummarySql(shape), [...window])).rows[0];
-    if (summary && summary.outside > 0) return outsideWindowError(summary, window);
     return new ReportFileError('duplicate_rows', `the file holds two rows with the same attributes: ${clip(err.detail ?? err.message, 300)}`, err);
   }
   if (err.code === '23502') {

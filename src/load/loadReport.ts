@@ -7,14 +7,7 @@ import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CsvHeader } from './csvHeader.js';
 import { CsvToCopy } from './csvToCopy.js';
 import { copyError, insertError, outsideWindowError, type LoadWindow } from './loadErrors.js';
-import {
-  copyStageSql,
-  createStageSql,
-  deleteWindowSql,
-  insertFromStageSql,
-  type InsertSummary,
-  type LoadShape,
-} from './loadSql.js';
+import { copyStageSql, createStageSql, deleteWindowSql, insertFromStageSql, type LoadShape } from './loadSql.js';
 import { openReportCsv } from './reportEntry.js';
 
 /**
@@ -66,11 +59,11 @@ export async function loadReportCsv(
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
-    const header = csv === null ? null : await copyToStage(client, shape, csv);
+    const staged = csv === null ? null : await copyToStage(client, shape, csv);
     // Two loads of the same account and table would otherwise both delete, then collide on insert.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.table, target.accountId]);
     await client.query(deleteWindowSql(shape), [...window]);
-    const rows = header === null ? 0 : await insertFromStage(client, shape, window, [target.timeZone, target.runId], header);
+    const rows = staged === null ? 0 : await insertFromStage(client, shape, window, [target.timeZone, target.runId], staged);
     await finish(client, { rows });
     await client.query('COMMIT');
     return { rows };
@@ -99,20 +92,28 @@ export async function loadReportZip(
   return loadReportCsv(pool, target, stream, finish);
 }
 
-async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readable): Promise<CsvHeader> {
+interface Staged {
+  header: CsvHeader;
+  rows: number;
+}
+
+async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readable): Promise<Staged> {
   const toCopy = new CsvToCopy(shape.report.columns);
   let header: CsvHeader | undefined;
+  let rows = 0;
   try {
     await pipeline(csv, toCopy, async (data: AsyncIterable<Buffer>) => {
       // The staging columns follow the file's header, known only once the transform has read it.
       header = await toCopy.header;
       await client.query(createStageSql(header.columns));
-      await pipeline(data, client.query(copyFrom(copyStageSql())));
+      const copy = client.query(copyFrom(copyStageSql()));
+      await pipeline(data, copy);
+      rows = copy.rowCount;
     });
   } catch (err) {
     throw copyError(err, header?.firstDataLine);
   }
-  return header as CsvHeader;
+  return { header: header as CsvHeader, rows };
 }
 
 async function insertFromStage(
@@ -120,17 +121,17 @@ async function insertFromStage(
   shape: LoadShape,
   window: LoadWindow,
   stamp: [timeZone: string, runId: number],
-  header: CsvHeader,
+  staged: Staged,
 ): Promise<number> {
   // A failed cast aborts the statement; the savepoint keeps the staging rows for the diagnosis.
   await client.query('SAVEPOINT msads_insert');
-  let summary: InsertSummary;
+  let inserted: number;
   try {
-    summary = (await client.query<InsertSummary>(insertFromStageSql(shape), [...window, ...stamp])).rows[0] as InsertSummary;
+    inserted = (await client.query(insertFromStageSql(shape), [...window, ...stamp])).rowCount ?? 0;
   } catch (err) {
     await client.query('ROLLBACK TO SAVEPOINT msads_insert');
-    throw await insertError(client, shape, err, header.firstDataLine, window);
+    throw await insertError(client, shape, err, staged.header.firstDataLine);
   }
-  if (summary.outside > 0) throw outsideWindowError(summary, window);
-  return summary.rows;
+  if (inserted !== staged.rows) throw await outsideWindowError(client, shape, window);
+  return inserted;
 }
