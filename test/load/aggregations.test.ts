@@ -4,21 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReportTable } from '../../src/db/reportTables.js';
 import { ReportFileError } from '../../src/errors.js';
 import { loadReportZip, type LoadTarget } from '../../src/load/loadReport.js';
-import { reports, tableName, type ReportDefinition } from '../../src/reports/catalog.js';
+import { tableName, type ReportDefinition } from '../../src/reports/catalog.js';
 import { expectedTotals, generateRows, type GenerateOptions } from '../../src/simulator/generator.js';
 import { writeReportZip } from '../../src/simulator/reportFile.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { ACCOUNT, FULL_LAYOUT, csvText, noFinish, tempDir, writeZip } from './fixtures.js';
+import { ACCOUNT, FULL_LAYOUT, csvText, noFinish, periodTotals, tempDir, writeZip } from './fixtures.js';
 
-/** A test-only Hourly report: the catalog has none yet, but the load path must handle one. */
-const hourlyReport: ReportDefinition = {
-  name: 'test_campaign_hourly',
+/** A test-only report in the aggregations the catalog has none of yet, but the load path must handle. */
+const testReport: ReportDefinition = {
+  name: 'test_campaign',
   requestType: 'CampaignPerformanceReportRequest',
-  aggregations: ['Hourly'],
-  description: 'Test-only hourly campaign report.',
+  aggregations: ['Hourly', 'Weekly', 'Monthly'],
+  description: 'Test-only campaign report.',
   columns: ['TimePeriod', 'AccountId', 'CampaignId', 'CampaignName', 'DeviceType', 'Impressions', 'Clicks', 'Ctr', 'Spend', 'QualityScore'],
 };
-const TABLE = tableName(hourlyReport, 'Hourly');
+const TABLE = tableName(testReport, 'Hourly');
 const LIMITS = { maxUncompressedBytes: 50_000_000 };
 
 let testDb: TestDatabase;
@@ -28,8 +28,9 @@ let zips = 0;
 beforeAll(async () => {
   testDb = await createTestDatabase('load_hourly');
   tmp = tempDir();
-  // The same DDL drizzle-kit would generate for the table, so its shape matches the migrated ones.
-  const ddl = await generateMigration(generateDrizzleJson({}), generateDrizzleJson({ t: buildReportTable(hourlyReport, 'Hourly') }));
+  // The same DDL drizzle-kit would generate for the tables, so their shape matches the migrated ones.
+  const tables = Object.fromEntries(testReport.aggregations.map((a) => [a, buildReportTable(testReport, a)]));
+  const ddl = await generateMigration(generateDrizzleJson({}), generateDrizzleJson(tables));
   for (const statement of ddl) await testDb.database.pool.query(statement);
 });
 
@@ -40,7 +41,7 @@ afterAll(async () => {
 
 // The window spans the end of US daylight saving time (2026-11-01, 02:00 EDT → 01:00 EST).
 const options = (overrides: Partial<GenerateOptions> = {}): GenerateOptions => ({
-  columns: hourlyReport.columns,
+  columns: testReport.columns,
   aggregation: 'Hourly',
   accountId: ACCOUNT,
   from: '2026-10-31',
@@ -51,8 +52,8 @@ const options = (overrides: Partial<GenerateOptions> = {}): GenerateOptions => (
 });
 
 const target = (o: GenerateOptions): LoadTarget => ({
-  report: hourlyReport,
-  aggregation: 'Hourly',
+  report: testReport,
+  aggregation: o.aggregation,
   accountId: o.accountId,
   from: o.from,
   to: o.to,
@@ -134,5 +135,34 @@ describe('Hourly reports', () => {
   });
 });
 
-// Keep the catalog import meaningful: the test report borrows the campaign report's request type.
-void reports.campaign_performance;
+describe('Weekly and Monthly reports', () => {
+  const pool = () => testDb.database.pool;
+
+  it("replaces from the start of the window's first week (Sunday)", async () => {
+    const table = tableName(testReport, 'Weekly');
+    // 2026-10-07 is a Wednesday: its week's row carries Sunday 2026-10-04.
+    const previous = options({ aggregation: 'Weekly', from: '2026-09-27', to: '2026-10-03', seed: 'w0' });
+    const first = options({ aggregation: 'Weekly', from: '2026-10-07', to: '2026-10-20', seed: 'w1' });
+    const again = { ...first, seed: 'w2' };
+    await load(previous);
+    await load(first);
+    expect([...(await periodTotals(pool(), table, ACCOUNT, first)).keys()]).toEqual(['2026-10-11', '2026-10-18']);
+    await load(again);
+    const expected = new Map([...expectedTotals(previous).byPeriod, ...expectedTotals(again).byPeriod]);
+    expect(await periodTotals(pool(), table, ACCOUNT)).toEqual(expected);
+  });
+
+  it("replaces from the first of the window's first month, and rejects an earlier month", async () => {
+    const table = tableName(testReport, 'Monthly');
+    const o = options({ aggregation: 'Monthly', from: '2026-10-15', to: '2026-11-10', seed: 'm1' });
+    await load(o);
+    await load({ ...o, seed: 'm2' });
+    expect(await periodTotals(pool(), table, ACCOUNT)).toEqual(expectedTotals({ ...o, seed: 'm2' }).byPeriod);
+    const rows = [...generateRows(o)].map((r) => [...r.values]);
+    (rows[0] as string[])[0] = '2026-09-01';
+    const path = join(tmp.dir, `m${zips++}.zip`);
+    await writeZip(path, [{ name: 'r.csv', data: csvText([o.columns, ...rows]) }]);
+    const err = await loadReportZip(pool(), target(o), path, LIMITS, noFinish).catch((e: unknown) => e);
+    expect((err as ReportFileError).reason).toBe('outside_window');
+  });
+});
