@@ -13,7 +13,7 @@ import { openReportCsv } from '../load/reportEntry.js';
 import { reports, tableName } from '../reports/catalog.js';
 import { benchOptions, expectedRows, MICROSOFT_LAYOUT, PLAIN_LAYOUT, writeBenchZip } from './benchFiles.js';
 import type { ChildResult } from './loadChild.js';
-import { naiveLoad } from './naiveLoad.js';
+import { naiveLoad, parseOnly } from './naiveLoad.js';
 import { psqlReference } from './psqlReference.js';
 
 /**
@@ -131,13 +131,17 @@ async function main(): Promise<void> {
         `${(reload.ms / 1000).toFixed(2)} s, ${rate(reload.rows, reload.ms)}, peak RSS ${Math.round(reload.maxRssKb / 1024)} MB`,
     );
 
+    t = performance.now();
+    const parsed = await parseOnly(plainZip);
+    console.log(`\n(0) csv-parse alone (columns: true, no database, unzip included): ${rate(parsed, performance.now() - t)}`);
+
     let naiveMs: number | undefined;
     if (!args['skip-naive']) {
       await checkpoint();
       t = performance.now();
       const naiveRows = await naiveLoad(database.pool, report, 'bench_naive', plainZip, { timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', runId: 1 });
       naiveMs = performance.now() - t;
-      console.log(`\n(3) naive: csv-parse columns:true + 1,000-row INSERT … ON CONFLICT DO UPDATE: ${(naiveMs / 1000).toFixed(2)} s, ${rate(naiveRows, naiveMs)}`);
+      console.log(`(3) naive: csv-parse columns:true + 1,000-row INSERT … ON CONFLICT DO UPDATE: ${(naiveMs / 1000).toFixed(2)} s, ${rate(naiveRows, naiveMs)}`);
     }
 
     const realMs = median(real.map((r) => r.ms));

@@ -67,3 +67,13 @@ export async function naiveLoad(
     client.release();
   }
 }
+
+/** csv-parse alone, no database: the ceiling of any load that parses every row in JavaScript. */
+export async function parseOnly(zipPath: string): Promise<number> {
+  const { stream } = await openReportCsv(zipPath, { maxUncompressedBytes: Number.MAX_SAFE_INTEGER });
+  const parser = parse({ bom: true, columns: true });
+  stream.on('error', (err) => parser.destroy(err));
+  let rows = 0;
+  for await (const _record of stream.pipe(parser) as AsyncIterable<unknown>) rows++;
+  return rows;
+}
