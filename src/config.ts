@@ -75,6 +75,18 @@ export const envSchema = z.object({
     'BullMQ stalled-job check interval. Keep it the same on every worker.',
   ),
   JOB_ATTEMPTS: int(5, 1, 100).describe('Attempts of a report job before it fails for good (waits for a pending report cost none).'),
+  JOB_BACKOFF_MS: int(30_000, 10, 3_600_000).describe(
+    'Base of the exponential backoff (with jitter) between failed attempts: 30 s, 60 s, 120 s …',
+  ),
+  MSADS_CALLS_PER_MINUTE: int(100, 1, 100_000).describe(
+    'Microsoft calls per minute allowed per developer token × customer, shared by every worker through Redis.',
+  ),
+  MSADS_MAX_CONCURRENT_REPORTS: int(10, 1, 1_000).describe(
+    'Reports pending at Microsoft at once per developer token × customer (error 207 beyond Microsoft’s own limit).',
+  ),
+  THROTTLE_PENALTY_MS: int(600_000, 1_000, 86_400_000).describe(
+    'After a 117 CallRateExceeded the key’s rate is halved (down to 1/8 on repeats) for this long.',
+  ),
   POLL_INITIAL_MS: int(2_000, 100, 600_000).describe('First wait between PollGenerateReport calls.'),
   POLL_MAX_MS: int(60_000, 100, 3_600_000).describe('Longest wait between PollGenerateReport calls.'),
   POLL_DEADLINE_MS: int(4 * 3_600_000, 1_000, 23 * 3_600_000).describe(
@@ -108,7 +120,9 @@ export interface Config {
     lockDurationMs: number;
     stalledIntervalMs: number;
     attempts: number;
+    backoffMs: number;
   };
+  throttle: { callsPerMinute: number; maxConcurrentReports: number; penaltyMs: number };
   poll: { initialMs: number; maxMs: number; deadlineMs: number };
   http: { timeoutMs: number };
   limits: { downloadMaxBytes: number; unzippedMaxBytes: number };
@@ -151,6 +165,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockDurationMs: e.LOCK_DURATION_MS,
       stalledIntervalMs: e.STALLED_INTERVAL_MS,
       attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+    },
+    throttle: {
+      callsPerMinute: e.MSADS_CALLS_PER_MINUTE,
+      maxConcurrentReports: e.MSADS_MAX_CONCURRENT_REPORTS,
+      penaltyMs: e.THROTTLE_PENALTY_MS,
     },
     poll: { initialMs: e.POLL_INITIAL_MS, maxMs: e.POLL_MAX_MS, deadlineMs: e.POLL_DEADLINE_MS },
     http: { timeoutMs: e.HTTP_TIMEOUT_MS },

@@ -5,12 +5,18 @@ import type { ReportRunDeps } from '../jobs/context.js';
 import type { Logger } from '../logger.js';
 import { createNangoTokenSource } from '../nango/tokenSource.js';
 import { createReportingService } from '../soap/reportingClient.js';
+import type { CallLimiter, LimiterSettings } from '../throttle/limiter.js';
+import { createLocalLimiter } from '../throttle/localLimiter.js';
 
 /**
  * Builds what a run needs from the configuration. Called once by each process's composition root
  * (worker, run-once, demo); everything below receives these objects, nothing reads the environment.
  */
-export async function createRunDeps(config: Config, logger: Logger): Promise<{ deps: ReportRunDeps; close(): Promise<void> }> {
+export async function createRunDeps(
+  config: Config,
+  logger: Logger,
+  options: { limiter?: CallLimiter } = {},
+): Promise<{ deps: ReportRunDeps; close(): Promise<void> }> {
   const { nangoSecretKey, developerToken } = requireCredentials(config);
   const database = createDatabase(config.databaseUrl, { max: Math.max(4, config.worker.concurrency + 2) });
   try {
@@ -35,6 +41,8 @@ export async function createRunDeps(config: Config, logger: Logger): Promise<{ d
       limits: config.limits,
       httpTimeoutMs: config.http.timeoutMs,
       tmpDir: config.tmpDir ?? tmpdir(),
+      // Workers share a Redis limiter; a process on its own (run-once) keeps the same limits in memory.
+      limiter: options.limiter ?? createLocalLimiter(limiterSettings(config)),
       logger,
       now: () => Date.now(),
     };
@@ -43,4 +51,14 @@ export async function createRunDeps(config: Config, logger: Logger): Promise<{ d
     await database.close();
     throw err;
   }
+}
+
+export function limiterSettings(config: Config): LimiterSettings {
+  return {
+    callsPerMinute: config.throttle.callsPerMinute,
+    maxConcurrentReports: config.throttle.maxConcurrentReports,
+    penaltyMs: config.throttle.penaltyMs,
+    // A pending report renews its slot at every poll; a slot outlives the longest poll wait with margin.
+    slotLeaseMs: Math.max(5 * 60_000, config.poll.maxMs * 3),
+  };
 }

@@ -4,7 +4,8 @@ import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { createReportWorker } from '../jobs/reportWorker.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from './redis.js';
-import { createRunDeps } from './runDeps.js';
+import { createRedisLimiter } from '../throttle/redisLimiter.js';
+import { createRunDeps, limiterSettings } from './runDeps.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -15,15 +16,17 @@ export interface RunningWorker {
 /** Starts a report worker: migrations (under an advisory lock), then the BullMQ worker. */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<RunningWorker> {
   await ensureDatabase(config.databaseUrl);
-  const { deps, close } = await createRunDeps(config, logger);
-  await runMigrations(deps.database.pool);
   const connection = createRedis(config.redisUrl);
+  const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config));
+  const { deps, close } = await createRunDeps(config, logger, { limiter });
+  await runMigrations(deps.database.pool);
   const worker = createReportWorker(deps, {
     connection,
     prefix: config.queuePrefix,
     concurrency: config.worker.concurrency,
     lockDurationMs: config.worker.lockDurationMs,
     stalledIntervalMs: config.worker.stalledIntervalMs,
+    backoffMs: config.worker.backoffMs,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be retried from its last step'));

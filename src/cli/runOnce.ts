@@ -26,7 +26,7 @@ export function registerRunOnce(program: Command): void {
         process.stdout.write(`${target.report} ${target.aggregation} account ${target.accountId} ${target.from}..${target.to}\n`);
         const result = await runInForeground(deps, target, {
           attempts: config.worker.attempts,
-          backoffMs: 5_000,
+          backoffMs: config.worker.backoffMs,
           signal: abort.signal,
           onWait: (e) => {
             if (e.reason === 'pending') {

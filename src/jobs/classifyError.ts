@@ -91,7 +91,23 @@ export function classifyError(err: unknown): Classified {
     return { class: err.reason === 'deadline' ? 'transient' : 'resubmit', name: err.reason };
   }
   if (err instanceof RequestValidationError) return { class: 'request' };
+  if (isConnectionFailure(err)) return { class: 'transient', name: String((err as { code?: unknown }).code) };
   return { class: 'unknown' };
+}
+
+/**
+ * Postgres or a socket went away (restart, failover, network): SQLSTATE class 08 (connection exception),
+ * 57P01–57P03 (shutdown, crash, cannot connect now), or a Node socket error. The interrupted transaction
+ * rolled back; the attempt can simply run again.
+ */
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') {
+    const message = err instanceof Error ? err.message : '';
+    return /Connection terminated|Connection is closed|connection timeout/i.test(message);
+  }
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || CONNECTION_ERRNOS.has(code);
 }
 
 /** Whether the queue should try the job again (after backoff) for this class. */

@@ -4,6 +4,7 @@ import type { ReportingService } from '../soap/reportingClient.js';
 import type { TokenSource } from '../nango/tokenSource.js';
 import type { Secret } from '../secret.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
+import type { CallLimiter } from '../throttle/limiter.js';
 import type { PollSettings } from './pollSchedule.js';
 
 /**
@@ -31,6 +32,8 @@ export interface ReportRunDeps {
   httpTimeoutMs: number;
   /** Where zips are downloaded to (a fresh subdirectory per run, removed afterwards). */
   tmpDir: string;
+  /** Shared per developer token × customer: calls per minute and concurrent reports. */
+  limiter: CallLimiter;
   logger: Logger;
   now: () => number;
 }

@@ -13,9 +13,9 @@ export const PRIORITY = { nightly: 10, manual: 20, backfill: 50 } as const;
 export function reportJobOptions(attempts: number): JobsOptions {
   return {
     attempts,
-    // Transient failures back off exponentially with jitter: 30 s, 60 s, 120 s … (throttles and pending
-    // reports do not come through here: they park the job without spending an attempt).
-    backoff: { type: 'exponential', delay: 30_000, jitter: 0.5 },
+    // Transient failures back off exponentially with jitter (the worker's backoffStrategy, JOB_BACKOFF_MS);
+    // throttles and pending reports do not come through here: they park the job without an attempt.
+    backoff: { type: 'msads' },
     // A finished job keeps its id taken for a while (BullMQ refuses a re-add of the same id); enqueue
     // removes a finished job first, so this only bounds Redis memory.
     removeOnComplete: { age: 7 * 86_400, count: 20_000 },

@@ -6,6 +6,7 @@ import { downloadToFile } from '../load/download.js';
 import { loadReportCsv, loadReportZip, type LoadTarget } from '../load/loadReport.js';
 import { getReport } from '../reports/catalog.js';
 import type { ReportingCallAuth } from '../soap/reportingClient.js';
+import { limiterKey, withJitter } from '../throttle/limiter.js';
 import { classifyError } from './classifyError.js';
 import type { ReportRunDeps } from './context.js';
 import { nextPollDelayMs } from './pollSchedule.js';
@@ -21,7 +22,7 @@ import { buildRequestSpec } from './requestSpec.js';
  */
 
 export type StepOutcome =
-  | { kind: 'wait'; untilMs: number; reason: 'pending' | 'resubmit' }
+  | { kind: 'wait'; untilMs: number; reason: 'pending' | 'resubmit' | 'throttled' }
   | { kind: 'done'; summary: RunSummary };
 
 export interface RunSummary {
@@ -80,11 +81,18 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
     }
   }
   const runId = data.runId as number;
+  const key = limiterKey(deps.developerToken, data.customerId);
+  // Our own limiter asked us to wait: park the run (it costs nothing and holds no worker slot).
+  const throttled = (waitMs: number): StepOutcome => ({ kind: 'wait', untilMs: deps.now() + withJitter(waitMs), reason: 'throttled' });
   let urlRefreshes = 0;
 
   for (;;) {
     if (data.step === 'submit') {
       const spec = buildRequestSpec(data, deps.timeZone);
+      const slotWait = await deps.limiter.acquireReportSlot(key, runId);
+      if (slotWait > 0) return throttled(slotWait);
+      const callWait = await deps.limiter.acquireCall(key);
+      if (callWait > 0) return throttled(callWait);
       const submitted = await callWithToken(deps, data, (auth) => deps.reporting.submit(auth, spec, ctx.signal));
       const submits = data.submits + 1;
       // The id goes to the job and the ledger before anything else can fail.
@@ -114,6 +122,8 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
       );
     }
 
+    const callWait = await deps.limiter.acquireCall(key);
+    if (callWait > 0) return throttled(callWait);
     let status;
     try {
       status = await callWithToken(deps, data, (auth) => deps.reporting.poll(auth, reportRequestId, ctx.signal));
@@ -129,9 +139,16 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
     const polls = data.polls + 1;
 
     if (status.status === 'Pending') {
-      await Promise.all([update({ polls }), recordPoll(db, runId, { polls, trackingId: status.trackingId, status: 'pending' })]);
+      await Promise.all([
+        update({ polls }),
+        recordPoll(db, runId, { polls, trackingId: status.trackingId, status: 'pending' }),
+        deps.limiter.renewReportSlot(key, runId),
+      ]);
       return { kind: 'wait', untilMs: deps.now() + nextPollDelayMs(polls, deps.poll), reason: 'pending' };
     }
+
+    // The report is no longer pending at Microsoft: its concurrency slot is free for another run.
+    await deps.limiter.releaseReportSlot(key, runId);
 
     if (status.status === 'Error') {
       const statusErrors = data.statusErrors + 1;

@@ -1,9 +1,8 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { markFailure } from '../db/reportRuns.js';
 import { coerceError } from '../errors.js';
-import { classifyError, isRetryable } from './classifyError.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
+import { decideOnFailure } from './runFailure.js';
 import { parseReportJobData, type ReportJobData } from './reportJobData.js';
 import { REPORT_QUEUE } from './reportQueue.js';
 
@@ -14,11 +13,10 @@ export interface ReportWorkerOptions {
   /** Must be the same on every worker: a dead worker's setting governs how soon its jobs are recovered. */
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** Base of the exponential backoff between failed attempts (jobs carry type 'msads'). */
+  backoffMs: number;
   autorun?: boolean;
 }
-
-/** Throttle waits beyond this many for one run spend attempts, so a permanently throttled run still ends. */
-const MAX_FREE_THROTTLES = 30;
 
 /**
  * The report job processor: parses the job, advances its run, and maps the outcome onto BullMQ. A
@@ -65,31 +63,24 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       return outcome.summary;
     } catch (err) {
       if (err instanceof DelayedError) throw err;
-      const classified = classifyError(err);
-      const error = coerceError(err);
-      if (classified.class === 'throttled' && data.throttles < MAX_FREE_THROTTLES) {
-        const waitMs = Math.round((classified.waitMs ?? 60_000) * (1 + Math.random() * 0.2));
-        log.warn({ code: classified.code, waitMs, throttles: data.throttles + 1 }, 'throttled by Microsoft; waiting');
+      const decision = await decideOnFailure(runDeps, data, err, {
+        number: job.attemptsMade + 1,
+        max: job.opts.attempts ?? 1,
+      }).catch((e: unknown) => {
+        // The ledger or limiter is unreachable (Postgres or Redis down): let the queue retry the attempt.
+        log.error({ err: coerceError(e) }, 'could not record the failure');
+        throw err;
+      });
+      const { classified } = decision;
+      if (decision.action === 'wait') {
+        log.warn({ code: classified.code, waitMs: decision.waitMs, throttles: data.throttles + 1 }, 'throttled by Microsoft; waiting');
         await persist({ throttles: data.throttles + 1 });
-        return await park(deps.now() + waitMs);
+        return await park(deps.now() + decision.waitMs);
       }
-      const retryable = isRetryable(classified.class);
-      const attempts = job.opts.attempts ?? 1;
-      const final = !retryable || job.attemptsMade + 1 >= attempts;
-      if (data.runId !== undefined) {
-        await markFailure(deps.database.db, data.runId, {
-          final,
-          errorClass: classified.class,
-          errorCode: classified.code,
-          errorName: classified.name,
-          message: error.message,
-          trackingId: classified.trackingId,
-          attempt: job.attemptsMade + 1,
-        }).catch((e: unknown) => log.error({ err: coerceError(e) }, 'could not record the failure in the run ledger'));
-      }
-      log[final ? 'error' : 'warn']({ err: error, errorClass: classified.class, final }, 'report run attempt failed');
-      if (!retryable) throw new UnrecoverableError(error.message);
-      throw error;
+      const final = decision.action === 'fail';
+      log[final ? 'error' : 'warn']({ err: decision.error, errorClass: classified.class, final }, 'report run attempt failed');
+      if (final) throw new UnrecoverableError(decision.error.message);
+      throw decision.error;
     }
   };
 
@@ -100,5 +91,10 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
     lockDuration: options.lockDurationMs,
     stalledInterval: options.stalledIntervalMs,
     autorun: options.autorun ?? true,
+    settings: {
+      // Exponential with jitter, read from this worker's settings so operators tune it without re-enqueuing.
+      backoffStrategy: (attemptsMade: number) =>
+        Math.round(options.backoffMs * 2 ** Math.max(0, attemptsMade - 1) * (0.5 + Math.random() * 0.5)),
+    },
   });
 }

@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { markFailure } from '../db/reportRuns.js';
-import { coerceError } from '../errors.js';
-import { classifyError, isRetryable } from './classifyError.js';
+import { decideOnFailure } from './runFailure.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
 import { parseReportJobData, type ReportJobData, type ReportTarget } from './reportJobData.js';
@@ -44,28 +42,20 @@ export async function runInForeground(
       await sleep(Math.max(0, outcome.untilMs - deps.now()), undefined, options.signal ? { signal: options.signal } : {});
     } catch (err) {
       if ((err as { name?: string }).name === 'AbortError') throw err;
-      const classified = classifyError(err);
-      if (classified.class === 'throttled') {
-        const waitMs = classified.waitMs ?? 60_000;
-        options.onWait?.({ reason: 'throttled', untilMs: deps.now() + waitMs, data });
-        await sleep(waitMs, undefined, options.signal ? { signal: options.signal } : {});
+      const decision = await decideOnFailure(deps, data, err, { number: attempt, max: options.attempts });
+      if (decision.action === 'wait') {
+        data = { ...data, throttles: data.throttles + 1 };
+        options.onWait?.({ reason: 'throttled by Microsoft', untilMs: deps.now() + decision.waitMs, data });
+        await sleep(decision.waitMs, undefined, options.signal ? { signal: options.signal } : {});
         continue;
       }
-      const final = !isRetryable(classified.class) || attempt >= options.attempts;
-      if (data.runId !== undefined) {
-        await markFailure(deps.database.db, data.runId, {
-          final,
-          errorClass: classified.class,
-          errorCode: classified.code,
-          errorName: classified.name,
-          message: coerceError(err).message,
-          trackingId: classified.trackingId,
-          attempt,
-        });
-      }
-      if (final) throw err;
+      if (decision.action === 'fail') throw decision.error;
       const backoff = options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() * 0.5);
-      options.onWait?.({ reason: `retry after ${classified.class} error: ${coerceError(err).message}`, untilMs: deps.now() + backoff, data });
+      options.onWait?.({
+        reason: `retry after ${decision.classified.class} error: ${decision.error.message}`,
+        untilMs: deps.now() + backoff,
+        data,
+      });
       await sleep(backoff, undefined, options.signal ? { signal: options.signal } : {});
       attempt++;
     }

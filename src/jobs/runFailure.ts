@@ -1,0 +1,70 @@
+import { markFailure } from '../db/reportRuns.js';
+import { coerceError } from '../errors.js';
+import { limiterKey, withJitter } from '../throttle/limiter.js';
+import { assertNever, classifyError, isRetryable, type Classified } from './classifyError.js';
+import type { ReportRunDeps } from './context.js';
+import type { ReportJobData } from './reportJobData.js';
+
+/** Microsoft throttles beyond this many for one run start spending attempts, so a run always ends. */
+export const MAX_FREE_THROTTLES = 30;
+
+export type FailureDecision =
+  /** Wait, then run the same step again; costs no attempt. */
+  | { action: 'wait'; waitMs: number; classified: Classified }
+  /** Try again after the queue's backoff; costs an attempt. */
+  | { action: 'retry'; classified: Classified; error: Error }
+  /** Give up: the run is failed in the ledger. */
+  | { action: 'fail'; classified: Classified; error: Error };
+
+/**
+ * What a failed attempt means, with its side effects: throttles slow down every worker on the same
+ * developer token and customer; every other failure is written to the run ledger (class, code,
+ * ErrorCode, message, TrackingId, attempt). Shared by the queue worker and run-once.
+ */
+export async function decideOnFailure(
+  deps: ReportRunDeps,
+  data: ReportJobData,
+  err: unknown,
+  attempt: { number: number; max: number },
+): Promise<FailureDecision> {
+  const classified = classifyError(err);
+  const error = coerceError(err);
+  const key = limiterKey(deps.developerToken, data.customerId);
+
+  switch (classified.class) {
+    case 'throttled': {
+      const waitMs = classified.waitMs ?? 60_000;
+      if (classified.code === 117) await deps.limiter.penalize(key, 'rate', waitMs);
+      if (classified.code === 207) await deps.limiter.penalize(key, 'concurrency', waitMs);
+      if (data.throttles < MAX_FREE_THROTTLES) return { action: 'wait', waitMs: withJitter(waitMs), classified };
+      break;
+    }
+    case 'transient':
+    case 'token_expired':
+    case 'auth':
+    case 'request':
+    case 'resubmit':
+    case 'expired_url':
+    case 'bad_file':
+    case 'unknown':
+      break;
+    default:
+      assertNever(classified.class);
+  }
+
+  const final = !isRetryable(classified.class) || attempt.number >= attempt.max;
+  if (data.runId !== undefined) {
+    await markFailure(deps.database.db, data.runId, {
+      final,
+      errorClass: classified.class,
+      errorCode: classified.code,
+      errorName: classified.name,
+      message: error.message,
+      trackingId: classified.trackingId,
+      attempt: attempt.number,
+    });
+    // A run that gives up no longer holds a report slot.
+    if (final) await deps.limiter.releaseReportSlot(key, data.runId);
+  }
+  return final ? { action: 'fail', classified, error } : { action: 'retry', classified, error };
+}
