@@ -84,6 +84,12 @@ export const envSchema = z.object({
   MSADS_MAX_CONCURRENT_REPORTS: int(10, 1, 1_000).describe(
     'Reports pending at Microsoft at once per developer token × customer (error 207 beyond Microsoft’s own limit).',
   ),
+  THROTTLE_WAIT_MS: int(60_000, 10, 3_600_000).describe(
+    'How long every worker on a developer token × customer waits after 117 CallRateExceeded (Microsoft: 60 s).',
+  ),
+  CONCURRENCY_WAIT_MS: int(30_000, 10, 3_600_000).describe(
+    'How long new submits on a developer token × customer wait after 207 ConcurrentRequestOverLimit.',
+  ),
   THROTTLE_PENALTY_MS: int(600_000, 1_000, 86_400_000).describe(
     'After a 117 CallRateExceeded the key’s rate is halved (down to 1/8 on repeats) for this long.',
   ),
@@ -122,7 +128,13 @@ export interface Config {
     attempts: number;
     backoffMs: number;
   };
-  throttle: { callsPerMinute: number; maxConcurrentReports: number; penaltyMs: number };
+  throttle: {
+    callsPerMinute: number;
+    maxConcurrentReports: number;
+    penaltyMs: number;
+    callRateWaitMs: number;
+    concurrencyWaitMs: number;
+  };
   poll: { initialMs: number; maxMs: number; deadlineMs: number };
   http: { timeoutMs: number };
   limits: { downloadMaxBytes: number; unzippedMaxBytes: number };
@@ -171,6 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callsPerMinute: e.MSADS_CALLS_PER_MINUTE,
       maxConcurrentReports: e.MSADS_MAX_CONCURRENT_REPORTS,
       penaltyMs: e.THROTTLE_PENALTY_MS,
+      callRateWaitMs: e.THROTTLE_WAIT_MS,
+      concurrencyWaitMs: e.CONCURRENCY_WAIT_MS,
     },
     poll: { initialMs: e.POLL_INITIAL_MS, maxMs: e.POLL_MAX_MS, deadlineMs: e.POLL_DEADLINE_MS },
     http: { timeoutMs: e.HTTP_TIMEOUT_MS },

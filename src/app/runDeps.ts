@@ -43,6 +43,7 @@ export async function createRunDeps(
       tmpDir: config.tmpDir ?? tmpdir(),
       // Workers share a Redis limiter; a process on its own (run-once) keeps the same limits in memory.
       limiter: options.limiter ?? createLocalLimiter(limiterSettings(config)),
+      throttleWaits: { callRateMs: config.throttle.callRateWaitMs, concurrencyMs: config.throttle.concurrencyWaitMs },
       logger,
       now: () => Date.now(),
     };

@@ -34,6 +34,8 @@ export interface ReportRunDeps {
   tmpDir: string;
   /** Shared per developer token × customer: calls per minute and concurrent reports. */
   limiter: CallLimiter;
+  /** How long a key waits after Microsoft throttles it (117) or refuses a submit for concurrency (207). */
+  throttleWaits: { callRateMs: number; concurrencyMs: number };
   logger: Logger;
   now: () => number;
 }

@@ -33,7 +33,13 @@ export async function decideOnFailure(
 
   switch (classified.class) {
     case 'throttled': {
-      const waitMs = classified.waitMs ?? 60_000;
+      // Microsoft's throttles wait the configured time; an HTTP 429 says itself how long (Retry-After).
+      const waitMs =
+        classified.code === 117
+          ? deps.throttleWaits.callRateMs
+          : classified.code === 207
+            ? deps.throttleWaits.concurrencyMs
+            : (classified.waitMs ?? deps.throttleWaits.callRateMs);
       if (classified.code === 117) await deps.limiter.penalize(key, 'rate', waitMs);
       if (classified.code === 207) await deps.limiter.penalize(key, 'concurrency', waitMs);
       if (data.throttles < MAX_FREE_THROTTLES) return { action: 'wait', waitMs: withJitter(waitMs), classified };
