@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { bundledReportingWsdl } from '../paths.js';
+import { bundledCustomerManagementWsdl, bundledReportingWsdl } from '../paths.js';
+import { renderCustomerManagementWsdl } from '../soap/wsdl/customerManagementWsdl.js';
 import { renderReportingWsdl } from '../soap/wsdl/reportingWsdl.js';
 
-// Rewrites the bundled WSDL from the catalog data (npm run wsdl).
+// Rewrites the bundled WSDLs from the catalog data (npm run wsdl).
 writeFileSync(bundledReportingWsdl, renderReportingWsdl());
 console.log(`wrote ${bundledReportingWsdl}`);
+writeFileSync(bundledCustomerManagementWsdl, renderCustomerManagementWsdl());
+console.log(`wrote ${bundledCustomerManagementWsdl}`);

@@ -13,14 +13,26 @@ export interface ConnectionInput {
   customerId: string;
   accountIds: string[];
   metadata?: Record<string, unknown>;
+  /** The Microsoft user id behind the connection (GetUser); default 900000000 + its position. */
+  userId?: string;
+  /** Accounts of other (client) customers the user manages through agency links. */
+  linkedAccounts?: readonly { customerId: string; accountIds: readonly string[] }[];
 }
 
 export interface ConnectionState {
   /** Nango's numeric row id. */
   id: number;
   connectionId: string;
+  /** The user's own customer. */
   customerId: string;
+  /** Every account the user may act on: the own customer's, then the linked ones. */
   accountIds: readonly string[];
+  /** Microsoft user id (GetUser, SearchAccounts UserId predicate). */
+  userId: string;
+  /** Every customer the user may name in a CustomerId header: the own one, then linked ones. */
+  customerIds: readonly string[];
+  ownAccountIds: readonly string[];
+  linkedAccountIds: readonly string[];
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -58,16 +70,25 @@ export class ConnectionDirectory {
     const created = new Date(now).toISOString();
     inputs.forEach((c, index) => {
       if (this.#connections.has(c.connectionId)) throw new Error(`duplicate simulator connection ${c.connectionId}`);
-      for (const account of c.accountIds) {
+      const owned: [string, string][] = [
+        ...c.accountIds.map((a): [string, string] => [a, c.customerId]),
+        ...(c.linkedAccounts ?? []).flatMap((l) => l.accountIds.map((a): [string, string] => [a, l.customerId])),
+      ];
+      for (const [account, customer] of owned) {
         const owner = this.#accountOwner.get(account);
-        if (owner !== undefined && owner !== c.customerId) throw new Error(`account ${account} cannot belong to customers ${owner} and ${c.customerId}`);
-        this.#accountOwner.set(account, c.customerId);
+        if (owner !== undefined && owner !== customer) throw new Error(`account ${account} cannot belong to customers ${owner} and ${customer}`);
+        this.#accountOwner.set(account, customer);
       }
+      const linkedAccountIds = (c.linkedAccounts ?? []).flatMap((l) => [...l.accountIds]);
       const state: ConnectionState = {
         id: index + 1,
         connectionId: c.connectionId,
         customerId: c.customerId,
-        accountIds: [...c.accountIds],
+        accountIds: [...new Set([...c.accountIds, ...linkedAccountIds])],
+        userId: c.userId ?? String(900_000_000 + index + 1),
+        customerIds: [...new Set([c.customerId, ...(c.linkedAccounts ?? []).map((l) => l.customerId)])],
+        ownAccountIds: [...c.accountIds],
+        linkedAccountIds,
         metadata: c.metadata ?? defaultMetadata(c),
         createdAt: created,
         updatedAt: created,

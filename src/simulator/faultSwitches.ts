@@ -69,6 +69,12 @@ export interface FaultSwitches {
   revokedConnections: Set<string>;
   /** Connection ids deleted from Nango: 404 not_found, and left out of listConnections. */
   deletedConnections: Set<string>;
+
+  // --- Microsoft credentials ---
+  /** Connection ids whose tokens Microsoft refuses with 105 InvalidCredentials (Reporting and Customer Management), while Nango still hands them out. */
+  invalidCredentialConnections: Set<string>;
+  /** The next n Customer Management calls answer ApiFault with OperationError 0 InternalError. */
+  customerInternalErrorNext: number;
 }
 
 export function defaultFaultSwitches(): FaultSwitches {
@@ -94,10 +100,12 @@ export function defaultFaultSwitches(): FaultSwitches {
     nonNumericValue: false,
     revokedConnections: new Set(),
     deletedConnections: new Set(),
+    invalidCredentialConnections: new Set(),
+    customerInternalErrorNext: 0,
   };
 }
 
-type Counter = 'htmlInsteadOfSoap' | 'emptyBody' | 'throttleNext' | 'internalErrorNext' | 'unknownFaultCode' | 'statusErrorNext' | 'expireDownloadUrls';
+type Counter = 'htmlInsteadOfSoap' | 'emptyBody' | 'throttleNext' | 'internalErrorNext' | 'unknownFaultCode' | 'statusErrorNext' | 'expireDownloadUrls' | 'customerInternalErrorNext';
 
 /** Takes one shot of a counter switch: true (and decremented) when it was armed. */
 export function consume(faults: FaultSwitches, key: Counter): boolean {

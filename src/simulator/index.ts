@@ -3,9 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundledReportingWsdl } from '../paths.js';
+import { bundledCustomerManagementWsdl, bundledReportingWsdl } from '../paths.js';
 import type { Aggregation } from '../reports/catalog.js';
 import { ConnectionDirectory, defaultMetadata } from './connections.js';
+import type { SimAccountAttributes } from './customerAccounts.js';
+import { CUSTOMER_PATH, handleCustomer } from './customerEndpoint.js';
 import { handleDownload } from './downloadHost.js';
 import { defaultFaultSwitches, type FaultSwitches } from './faultSwitches.js';
 import type { AccountShape, GenerateOptions } from './generator.js';
@@ -36,6 +38,10 @@ export interface SimulatorConnection {
   accountIds: string[];
   /** Nango metadata returned as-is; default `{ customer_id, account_ids }`, the keys the worker reads. */
   metadata?: Record<string, unknown>;
+  /** Microsoft user id behind the connection (Customer Management GetUser); default 900000000 + position. */
+  userId?: string;
+  /** Accounts of client customers the user manages through agency links (their own parent customer). */
+  linkedAccounts?: { customerId: string; accountIds: string[] }[];
 }
 
 export interface SimulatorOptions {
@@ -49,10 +55,12 @@ export interface SimulatorOptions {
   tokenTtlMs?: number;
   downloadUrlTtlMs?: number;
   shape?: AccountShape;
+  /** Customer Management attributes per account id (name, number, status…); others get defaults. */
+  accounts?: Record<string, SimAccountAttributes>;
 }
 
 export interface Simulator {
-  urls: { base: string; reporting: string; reportingWsdl: string; nango: string };
+  urls: { base: string; reporting: string; reportingWsdl: string; customer: string; customerWsdl: string; nango: string };
   faults: FaultSwitches;
   stats: SimulatorStats;
   /** The exact rows this simulator serves for a report request (for test expectations). */
@@ -63,6 +71,7 @@ export interface Simulator {
 }
 
 export const REPORTING_PATH = '/Api/Advertiser/Reporting/v13/ReportingService.svc';
+export { CUSTOMER_PATH } from './customerEndpoint.js';
 const NANGO_PREFIX = '/nango';
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
@@ -71,6 +80,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const tokenTtlMs = options.tokenTtlMs ?? 3_600_000;
   const wsdlText = await readFile(bundledReportingWsdl, 'utf8');
   const schemas = loadSchemaSet(wsdlText);
+  const customerWsdlText = await readFile(bundledCustomerManagementWsdl, 'utf8');
+  const customerValidator = new XsdValidator(loadSchemaSet(customerWsdlText));
   const directory = new ConnectionDirectory(options.connections, tokenTtlMs, Date.now());
   const store = new ReportStore(options.downloadUrlTtlMs ?? 300_000);
   const faults = defaultFaultSwitches();
@@ -80,8 +91,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const validator = new XsdValidator(schemas);
 
   // Filled in once the server listens and the port is known.
-  const urls = { base: '', reporting: '', reportingWsdl: '', nango: '' };
+  const urls = { base: '', reporting: '', reportingWsdl: '', customer: '', customerWsdl: '', nango: '' };
   let wsdl = '';
+  let customerWsdl = '';
   const opDeps = () => ({
     schemas,
     validator,
@@ -100,6 +112,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const url = new URL(req.url ?? '/', urls.base);
     // WCF matches service paths case-insensitively.
     if (url.pathname.toLowerCase() === REPORTING_PATH.toLowerCase()) return handleReporting(opDeps(), req, res, url);
+    if (url.pathname.toLowerCase() === CUSTOMER_PATH.toLowerCase()) {
+      const deps = {
+        validator: customerValidator,
+        directory,
+        faults,
+        stats,
+        developerToken: options.developerToken,
+        accountAttributes: options.accounts ?? {},
+        wsdl: customerWsdl,
+      };
+      return handleCustomer(deps, req, res, url);
+    }
     if (url.pathname.startsWith('/downloads/')) return handleDownload({ store, files, faults, stats }, req, res, url);
     if (url.pathname === NANGO_PREFIX || url.pathname.startsWith(`${NANGO_PREFIX}/`)) {
       const deps = { directory, faults, stats, secretKey: options.nangoSecretKey, tokenTtlMs };
@@ -127,8 +151,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   urls.base = `http://${host}:${address.port}`;
   urls.reporting = `${urls.base}${REPORTING_PATH}`;
   urls.reportingWsdl = `${urls.reporting}?wsdl`;
+  urls.customer = `${urls.base}${CUSTOMER_PATH}`;
+  urls.customerWsdl = `${urls.customer}?wsdl`;
   urls.nango = `${urls.base}${NANGO_PREFIX}`;
   wsdl = wsdlText.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${urls.reporting}$2`);
+  customerWsdl = customerWsdlText.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${urls.customer}$2`);
 
   let closing: Promise<void> | undefined;
   return {

@@ -82,6 +82,10 @@ export async function handleNango(deps: NangoDeps, req: IncomingMessage, res: Se
       .list()
       .filter((c) => live(c.connectionId) && (!wantedId || c.connectionId === wantedId) && (!integrations || integrations.includes(NANGO_INTEGRATION_ID)))
       .map((c) => publicConnection(c, deps.faults.revokedConnections.has(c.connectionId)));
+    // Nango pages with limit and a zero-based page; without limit every connection comes back.
+    const limit = Number(query.get('limit') ?? '0');
+    const page = Number(query.get('page') ?? '0');
+    if (limit > 0) return sendJson(res, 200, { connections: connections.slice(page * limit, (page + 1) * limit) });
     return sendJson(res, 200, { connections });
   }
 

@@ -95,7 +95,10 @@ function authenticate(deps: OperationDeps, headers: Headers, now: number): Conne
   if (!token) throw new SimFault(105, { details: 'The AuthenticationToken is not a token this service issued.' });
   if (token.expiresAt <= now) throw new SimFault(109);
   const user = token.connection;
-  if (headers.CustomerId !== user.customerId) {
+  if (deps.faults.invalidCredentialConnections.has(user.connectionId)) {
+    throw new SimFault(105, { details: 'The user withdrew the consent or was removed (simulator switch invalidCredentialConnections).' });
+  }
+  if (!user.customerIds.includes(headers.CustomerId)) {
     throw new SimFault(106, { details: `The user has no access to customer ${headers.CustomerId}.` });
   }
   if (!user.accountIds.includes(headers.CustomerAccountId)) {

@@ -18,6 +18,8 @@ export interface SimulatorStats {
   tokenRefreshes: number;
   /** Nango API requests received (any endpoint). */
   nangoRequests: number;
+  /** Customer Management calls answered without a fault, by operation (GetUser, SearchAccounts). */
+  customerCalls: Record<string, number>;
   /** Reports currently Pending. */
   readonly pendingRequestIds: number;
 }
@@ -33,6 +35,7 @@ export function createStats(pendingCount: () => number): SimulatorStats {
     requestsRejected: 0,
     tokenRefreshes: 0,
     nangoRequests: 0,
+    customerCalls: {},
     get pendingRequestIds() {
       return pendingCount();
     },
