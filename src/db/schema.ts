@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, date, index, integer, pgTable, text, timestamp, check } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, date, index, integer, pgTable, primaryKey, text, timestamp, check } from 'drizzle-orm/pg-core';
 import { buildReportTable } from './reportTables.js';
 import { reports } from '../reports/catalog.js';
 
@@ -45,6 +45,57 @@ export const reportRuns = pgTable(
     index('report_runs_status_idx').on(t.status, t.updatedAt),
     check('report_runs_window_check', sql`${t.windowStart} <= ${t.windowEnd}`),
   ],
+);
+
+/** Health of a Nango connection: `needs_reauth` once its credentials are dead (Nango cannot refresh, Microsoft 105/106). */
+export const connectionHealths = ['ok', 'needs_reauth'] as const;
+export type ConnectionHealth = (typeof connectionHealths)[number];
+
+/**
+ * Nango connections as the scheduler has seen them, with their health. A connection marked
+ * needs_reauth is skipped by the scheduler and its jobs fail fast, until a discovery with the
+ * credential Nango then holds succeeds again.
+ */
+export const connections = pgTable('connections', {
+  connectionId: text('connection_id').primaryKey(),
+  health: text('health', { enum: connectionHealths }).notNull().default('ok'),
+  healthReason: text('health_reason'),
+  /** When the connection became needs_reauth (kept while it stays so). */
+  healthSince: timestamp('health_since', { withTimezone: true }),
+  /** Microsoft user id behind the connection (GetUser). */
+  userId: bigint('user_id', { mode: 'number' }),
+  firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Last time Nango listed the connection. */
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  lastDiscoveryAt: timestamp('last_discovery_at', { withTimezone: true }),
+  /** Why the last discovery failed (null when it succeeded). */
+  lastDiscoveryError: text('last_discovery_error'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Ad accounts each connection can reach, as Customer Management's SearchAccounts returned them. The
+ * same account may be reachable through two connections (two users): one row per connection.
+ */
+export const accounts = pgTable(
+  'accounts',
+  {
+    connectionId: text('connection_id').notNull(),
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    accountNumber: text('account_number'),
+    accountName: text('account_name'),
+    /** The CustomerId header of the account's report requests. */
+    parentCustomerId: bigint('parent_customer_id', { mode: 'number' }).notNull(),
+    currencyCode: text('currency_code'),
+    /** Customer Management TimeZoneType of the account (not necessarily the report time zone). */
+    timeZone: text('time_zone'),
+    lifecycleStatus: text('lifecycle_status'),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set when a later discovery of the connection no longer returned the account. */
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.accountId] }), index('accounts_account_idx').on(t.accountId)],
 );
 
 // Report tables are exported one by one because drizzle-kit only sees named exports.
