@@ -93,8 +93,8 @@ export const envSchema = z.object({
   THROTTLE_PENALTY_MS: int(600_000, 1_000, 86_400_000).describe(
     'After a 117 CallRateExceeded the key’s rate is halved (down to 1/8 on repeats) for this long.',
   ),
-  POLL_INITIAL_MS: int(2_000, 100, 600_000).describe('First wait between PollGenerateReport calls.'),
-  POLL_MAX_MS: int(60_000, 100, 3_600_000).describe('Longest wait between PollGenerateReport calls.'),
+  POLL_INITIAL_MS: int(2_000, 10, 600_000).describe('First wait between PollGenerateReport calls.'),
+  POLL_MAX_MS: int(60_000, 10, 3_600_000).describe('Longest wait between PollGenerateReport calls.'),
   POLL_DEADLINE_MS: int(4 * 3_600_000, 1_000, 23 * 3_600_000).describe(
     'How long a report may stay Pending before the run fails (Microsoft keeps a request id about a day).',
   ),
