@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bundledReportingWsdl } from './paths.js';
+import { bundledCustomerManagementWsdl, bundledReportingWsdl } from './paths.js';
 import { Secret } from './secret.js';
 import { reportTimeZones } from './reports/timeZones.js';
 
@@ -29,6 +29,28 @@ const optionalText = z
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A comma-separated list (spaces allowed); empty = not set. */
+const idList = (what: string) =>
+  optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const ids = v.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = ids.filter((id) => !/^\d{1,19}$/.test(id));
+    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `not numeric ${what} ids: ${bad.join(', ')}` });
+    return ids;
+  });
+
+/** Customer Management's AccountLifeCycleStatus values; "Paused" is accepted for Microsoft's "Pause". */
+const ACCOUNT_STATUSES = ['Draft', 'Active', 'Inactive', 'Pause', 'Pending', 'Suspended'] as const;
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** The environment variables, their defaults and what they mean (docs/CONFIGURATION.md is generated from this). */
 export const envSchema = z.object({
@@ -103,6 +125,52 @@ export const envSchema = z.object({
   UNZIPPED_MAX_BYTES: int(20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER).describe(
     'Largest uncompressed CSV accepted (guards against zip bombs).',
   ),
+  CONNECTION_IDS: optionalText
+    .transform((v) => (v === undefined ? undefined : v.split(',').map((x) => x.trim()).filter(Boolean)))
+    .describe('Allow-list of Nango connection ids to load (comma-separated); default: every connection of NANGO_INTEGRATION_ID.'),
+  MSADS_CUSTOMER_ENDPOINT: z
+    .string()
+    .url()
+    .optional()
+    .describe('Override of the CustomerManagementService .svc URL (default: the one of MSADS_ENVIRONMENT).'),
+  MSADS_CUSTOMER_WSDL: optionalText.describe(
+    "Path or URL of the Customer Management WSDL to load (default: the project's bundled WSDL).",
+  ),
+  ACCOUNT_IDS_INCLUDE: idList('account').describe('Only these account ids are loaded (comma-separated); default: all discovered.'),
+  ACCOUNT_IDS_EXCLUDE: idList('account').describe('Account ids never loaded (comma-separated).'),
+  ACCOUNT_NAME_PATTERN: optionalText
+    .refine((v) => {
+      if (v === undefined) return true;
+      try {
+        new RegExp(v, 'i');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression')
+    .describe('Only accounts whose name matches this regular expression (case-insensitive) are loaded.'),
+  ACCOUNT_STATUSES: z
+    .string()
+    .default('Active,Paused')
+    .transform((v, ctx) => {
+      const values = v.split(',').map((x) => x.trim()).filter(Boolean).map((x) => (x.toLowerCase() === 'paused' ? 'Pause' : x));
+      const bad = values.filter((x) => !(ACCOUNT_STATUSES as readonly string[]).includes(x));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `unknown account statuses ${bad.join(', ')} (known: ${ACCOUNT_STATUSES.join(', ')}, Paused)` });
+      return [...new Set(values)];
+    })
+    .describe('Account lifecycle statuses that are loaded (comma-separated): paused accounts still have history.'),
+  SCHEDULE_CRON: z
+    .string()
+    .trim()
+    .regex(/^\S+( \S+){4,5}$/, 'a cron pattern of 5 fields (or 6 with seconds first)')
+    .default('0 4 * * *')
+    .describe('When the nightly load runs (cron, in SCHEDULE_TZ).'),
+  SCHEDULE_TZ: z.string().trim().default('UTC').refine(isTimeZone, 'not an IANA time zone').describe('Time zone of SCHEDULE_CRON (IANA name).'),
+  LOOKBACK_DAYS: int(30, 1, 1_095).describe(
+    'The nightly load re-pulls the window from today minus this many days to yesterday (late conversions).',
+  ),
+  REPORT_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('reports').describe('Name of the report job queue (under QUEUE_PREFIX).'),
+  SCHEDULER_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('scheduler').describe('Name of the scheduler tick queue (under QUEUE_PREFIX).'),
   TMP_DIR: optionalText.describe('Directory for downloaded zips (default: the OS temp directory).'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe('pino log level.'),
 });
@@ -113,12 +181,16 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
-  nango: { secretKey: Secret | undefined; host: string; integrationId: string };
+  /** Queue names under the prefix. */
+  queues: { reports: string; scheduler: string };
+  nango: { secretKey: Secret | undefined; host: string; integrationId: string; connectionIds: string[] | undefined };
   msads: {
     developerToken: Secret | undefined;
     environment: 'production' | 'sandbox';
     reportingEndpoint: string;
     reportingWsdl: string;
+    customerEndpoint: string;
+    customerWsdl: string;
     reportTimeZone: (typeof reportTimeZones)[number];
   };
   worker: {
@@ -138,6 +210,9 @@ export interface Config {
   poll: { initialMs: number; maxMs: number; deadlineMs: number };
   http: { timeoutMs: number };
   limits: { downloadMaxBytes: number; unzippedMaxBytes: number };
+  /** Which discovered accounts are loaded. */
+  accounts: { includeIds: string[] | undefined; excludeIds: string[]; namePattern: string | undefined; statuses: string[] };
+  schedule: { cron: string; timeZone: string; lookbackDays: number };
   tmpDir: string | undefined;
   logLevel: (typeof logLevels)[number];
 }
@@ -160,16 +235,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
+    queues: { reports: e.REPORT_QUEUE_NAME, scheduler: e.SCHEDULER_QUEUE_NAME },
     nango: {
       secretKey: e.NANGO_SECRET_KEY === undefined ? undefined : new Secret(e.NANGO_SECRET_KEY),
       host: e.NANGO_HOST,
       integrationId: e.NANGO_INTEGRATION_ID,
+      connectionIds: e.CONNECTION_IDS,
     },
     msads: {
       developerToken: e.MSADS_DEVELOPER_TOKEN === undefined ? undefined : new Secret(e.MSADS_DEVELOPER_TOKEN),
       environment: e.MSADS_ENVIRONMENT,
       reportingEndpoint: e.MSADS_REPORTING_ENDPOINT ?? MICROSOFT_ENDPOINTS[e.MSADS_ENVIRONMENT].reporting,
       reportingWsdl: e.MSADS_REPORTING_WSDL ?? bundledReportingWsdl,
+      customerEndpoint: e.MSADS_CUSTOMER_ENDPOINT ?? MICROSOFT_ENDPOINTS[e.MSADS_ENVIRONMENT].customer,
+      customerWsdl: e.MSADS_CUSTOMER_WSDL ?? bundledCustomerManagementWsdl,
       reportTimeZone: e.REPORT_TIME_ZONE,
     },
     worker: {
@@ -189,6 +268,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poll: { initialMs: e.POLL_INITIAL_MS, maxMs: e.POLL_MAX_MS, deadlineMs: e.POLL_DEADLINE_MS },
     http: { timeoutMs: e.HTTP_TIMEOUT_MS },
     limits: { downloadMaxBytes: e.DOWNLOAD_MAX_BYTES, unzippedMaxBytes: e.UNZIPPED_MAX_BYTES },
+    accounts: {
+      includeIds: e.ACCOUNT_IDS_INCLUDE,
+      excludeIds: e.ACCOUNT_IDS_EXCLUDE ?? [],
+      namePattern: e.ACCOUNT_NAME_PATTERN,
+      statuses: e.ACCOUNT_STATUSES,
+    },
+    schedule: { cron: e.SCHEDULE_CRON, timeZone: e.SCHEDULE_TZ, lookbackDays: e.LOOKBACK_DAYS },
     tmpDir: e.TMP_DIR,
     logLevel: e.LOG_LEVEL,
   };
