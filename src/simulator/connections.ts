@@ -60,6 +60,8 @@ export function defaultMetadata(c: ConnectionInput): Record<string, unknown> {
 export class ConnectionDirectory {
   readonly #connections = new Map<string, ConnectionState>();
   readonly #tokens = new Map<string, { connectionId: string; expiresAt: number }>();
+  /** Every secret ever handed out (access and refresh tokens), for leak tests; bounded. */
+  readonly #issued = new Set<string>();
   readonly #accountOwner = new Map<string, string>();
 
   constructor(
@@ -94,7 +96,7 @@ export class ConnectionDirectory {
         updatedAt: created,
         lastFetchedAt: null,
         accessToken: '',
-        refreshToken: newToken('M.R3_'),
+        refreshToken: this.#remember(newToken('M.R3_')),
         expiresAt: 0,
       };
       this.#issue(state, now);
@@ -139,10 +141,21 @@ export class ConnectionDirectory {
 
   #issue(state: ConnectionState, now: number): void {
     this.#prune(now);
-    state.accessToken = newToken('EwB');
+    state.accessToken = this.#remember(newToken('EwB'));
     state.updatedAt = new Date(now).toISOString();
     state.expiresAt = now + this.tokenTtlMs;
     this.#tokens.set(state.accessToken, { connectionId: state.connectionId, expiresAt: state.expiresAt });
+  }
+
+  /** Every access and refresh token issued so far (the most recent 10,000). */
+  issuedSecrets(): string[] {
+    return [...this.#issued];
+  }
+
+  #remember(token: string): string {
+    if (this.#issued.size >= 10_000) this.#issued.delete(this.#issued.values().next().value as string);
+    this.#issued.add(token);
+    return token;
   }
 
   #prune(now: number): void {

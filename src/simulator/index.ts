@@ -67,6 +67,8 @@ export interface Simulator {
   generateOptions(req: { accountId: string; columns: readonly string[]; aggregation: Aggregation; from: string; to: string }): GenerateOptions;
   /** Force-expire every issued access token (so the next Microsoft call gets 109 unless the client refreshes via Nango). */
   expireTokens(): void;
+  /** Every access and refresh token the fake Nango has issued: what a leak test searches for. */
+  issuedSecrets(): string[];
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     stats,
     generateOptions: (req) => generateOptionsFor(req, req.accountId, seed, options.shape),
     expireTokens: () => directory.expireAll(Date.now()),
+    issuedSecrets: () => directory.issuedSecrets(),
     close: () =>
       (closing ??= (async () => {
         files.abort();
