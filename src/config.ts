@@ -90,7 +90,7 @@ export const envSchema = z.object({
     .default('GreenwichMeanTimeDublinEdinburghLisbonLondon')
     .describe('ReportTimeZone sent with every report request; it decides which hours make up a day.'),
   WORKER_CONCURRENCY: int(4, 1, 256).describe('Report jobs one worker process runs at once.'),
-  LOCK_DURATION_MS: int(60_000, 5_000, 3_600_000).describe(
+  LOCK_DURATION_MS: int(60_000, 1_000, 3_600_000).describe(
     'BullMQ job lock duration. Keep it the same on every worker: a dead worker’s setting governs recovery.',
   ),
   STALLED_INTERVAL_MS: int(30_000, 1_000, 3_600_000).describe(

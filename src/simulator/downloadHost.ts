@@ -51,5 +51,10 @@ export async function handleDownload(deps: DownloadDeps, req: IncomingMessage, r
     res.end();
     return;
   }
+  // Headers first, then a pause: the client is mid-download for that long (crash tests kill it there).
+  if (deps.faults.downloadLatencyMs > 0) {
+    res.flushHeaders();
+    await new Promise((resolve) => setTimeout(resolve, deps.faults.downloadLatencyMs));
+  }
   await pipeline(createReadStream(file.path), res).catch(() => res.destroy());
 }

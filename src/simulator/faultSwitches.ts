@@ -40,6 +40,8 @@ export interface FaultSwitches {
   emptyReport: boolean;
 
   // --- downloads ---
+  /** Delay in ms between the download's response headers and its body. */
+  downloadLatencyMs: number;
   /**
    * The next n download requests answer 403 AuthenticationFailed as if the URL had expired, and the URLs
    * they hit stay dead. Once n hits have been answered, a URL from a fresh Poll works again.
@@ -89,6 +91,7 @@ export function defaultFaultSwitches(): FaultSwitches {
     concurrentLimit: 0,
     statusErrorNext: 0,
     emptyReport: false,
+    downloadLatencyMs: 0,
     expireDownloadUrls: 0,
     corruptZip: false,
     zipWithNoEntry: false,
