@@ -113,7 +113,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', urls.base);
     // WCF matches service paths case-insensitively.
-    if (url.pathname.toLowerCase() === REPORTING_PATH.toLowerCase()) return handleReporting(opDeps(), req, res, url);
+    if (url.pathname.toLowerCase() === REPORTING_PATH.toLowerCase()) {
+      stats.soapInFlight++;
+      res.once('close', () => stats.soapInFlight--);
+      return handleReporting(opDeps(), req, res, url);
+    }
     if (url.pathname.toLowerCase() === CUSTOMER_PATH.toLowerCase()) {
       const deps = {
         validator: customerValidator,

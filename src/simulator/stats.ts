@@ -20,6 +20,8 @@ export interface SimulatorStats {
   nangoRequests: number;
   /** Customer Management calls answered without a fault, by operation (GetUser, SearchAccounts). */
   customerCalls: Record<string, number>;
+  /** Reporting SOAP requests received and not yet answered (crash tests kill a client mid-call). */
+  soapInFlight: number;
   /** Reports currently Pending. */
   readonly pendingRequestIds: number;
 }
@@ -35,6 +37,7 @@ export function createStats(pendingCount: () => number): SimulatorStats {
     requestsRejected: 0,
     tokenRefreshes: 0,
     nangoRequests: 0,
+    soapInFlight: 0,
     customerCalls: {},
     get pendingRequestIds() {
       return pendingCount();
