@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
+import { guardTokenSource } from '../discovery/healthGuard.js';
 import { createReportWorker } from '../jobs/reportWorker.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from './redis.js';
@@ -20,8 +21,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config));
   const { deps, close } = await createRunDeps(config, logger, { limiter });
   await runMigrations(deps.database.pool);
-  const worker = createReportWorker(deps, {
+  // Jobs of a connection marked needs_reauth fail fast with the recorded reason.
+  const workerDeps = { ...deps, tokens: guardTokenSource(deps.tokens, deps.database.db) };
+  const worker = createReportWorker(workerDeps, {
     connection,
+    queueName: config.queues.reports,
     prefix: config.queuePrefix,
     concurrency: config.worker.concurrency,
     lockDurationMs: config.worker.lockDurationMs,

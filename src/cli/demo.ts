@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createRedis } from '../app/redis.js';
 import { startWorkerProcess } from '../app/workerProcess.js';
 import { loadConfig, type Config } from '../config.js';
-import { createReportQueue, enqueueReport, PRIORITY, REPORT_QUEUE } from '../jobs/reportQueue.js';
+import { createReportQueue, enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
 import type { RunSummary } from '../jobs/reportRun.js';
 import { Secret } from '../secret.js';
 import { demoSimulatorOptions, startSimulator } from '../simulator/index.js';
@@ -44,9 +44,9 @@ export function registerDemo(program: Command): void {
 
       const running = await startWorkerProcess(config, logger);
       const connection = createRedis(config.redisUrl, 'producer');
-      const queue = createReportQueue(connection, config.queuePrefix);
+      const queue = createReportQueue(connection, config.queuePrefix, config.queues.reports);
       const eventsConnection = createRedis(config.redisUrl);
-      const events = new QueueEvents(REPORT_QUEUE, { connection: eventsConnection, prefix: config.queuePrefix });
+      const events = new QueueEvents(config.queues.reports, { connection: eventsConnection, prefix: config.queuePrefix });
       try {
         await events.waitUntilReady();
         const window = lastDays(7, Date.now());

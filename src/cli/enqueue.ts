@@ -19,7 +19,7 @@ export function registerEnqueue(program: Command): void {
         : null;
       const targets = await resolveTargets(options, tokens);
       const connection = createRedis(config.redisUrl, 'producer');
-      const queue = createReportQueue(connection, config.queuePrefix);
+      const queue = createReportQueue(connection, config.queuePrefix, config.queues.reports);
       try {
         for (const target of targets) {
           const { jobId, outcome } = await enqueueReport(queue, target, {

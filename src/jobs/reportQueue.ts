@@ -23,8 +23,8 @@ export function reportJobOptions(attempts: number): JobsOptions {
   };
 }
 
-export function createReportQueue(connection: ConnectionOptions, prefix: string): Queue {
-  return new Queue(REPORT_QUEUE, { connection, prefix });
+export function createReportQueue(connection: ConnectionOptions, prefix: string, name: string = REPORT_QUEUE): Queue {
+  return new Queue(name, { connection, prefix });
 }
 
 export type EnqueueResult = { jobId: string; outcome: 'added' | 'already-queued' | 're-added' };

@@ -1,4 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { markConnectionNeedsReauth } from '../db/connections.js';
+import { deadCredentialReason } from '../discovery/credentials.js';
 import { coerceError } from '../errors.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
@@ -15,6 +17,8 @@ export interface ReportWorkerOptions {
   stalledIntervalMs: number;
   /** Base of the exponential backoff between failed attempts (jobs carry type 'msads'). */
   backoffMs: number;
+  /** Queue name under the prefix (default REPORT_QUEUE). */
+  queueName?: string;
   autorun?: boolean;
 }
 
@@ -78,13 +82,16 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
         return await park(deps.now() + decision.waitMs);
       }
       const final = decision.action === 'fail';
+      // Dead credentials (Nango cannot refresh, Microsoft 105/106…): mark the connection so its other jobs fail fast.
+      const dead = classified.class === 'auth' ? deadCredentialReason(err) : undefined;
+      if (dead !== undefined) await markConnectionNeedsReauth(deps.database.db, data.connectionId, dead).catch((e: unknown) => log.error({ err: coerceError(e) }, 'could not mark the connection'));
       log[final ? 'error' : 'warn']({ err: decision.error, errorClass: classified.class, final }, 'report run attempt failed');
       if (final) throw new UnrecoverableError(decision.error.message);
       throw decision.error;
     }
   };
 
-  return new Worker(REPORT_QUEUE, processor, {
+  return new Worker(options.queueName ?? REPORT_QUEUE, processor, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
