@@ -68,7 +68,10 @@ async function killAndRecover(window: { from: string; to: string }, when: () => 
   await enqueue(window);
   const submitsBefore = env.sim.stats.submits;
   const first = startCli(['worker'], env.env);
-  await waitFor('the kill point', async () => (await when()) || undefined, 30_000);
+  await waitFor('the kill point', async () => (await when()) || undefined, 30_000).catch((err: Error) => {
+    first.child.kill('SIGKILL');
+    throw new Error(`${err.message}\nworker output:\n${first.output().slice(-3000)}`);
+  });
   first.child.kill('SIGKILL');
   await first.exited;
   await disarm();
