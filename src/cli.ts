@@ -1,10 +1,14 @@
 import { Command } from 'commander';
 import { ConfigError } from './config.js';
+import { registerBackfill } from './cli/backfill.js';
+import { registerConnections } from './cli/connections.js';
 import { registerDemo } from './cli/demo.js';
 import { registerEnqueue } from './cli/enqueue.js';
 import { registerMigrate } from './cli/migrate.js';
 import { registerRunOnce } from './cli/runOnce.js';
+import { registerScheduler } from './cli/scheduler.js';
 import { registerSimulator } from './cli/simulator.js';
+import { registerStatus } from './cli/status.js';
 import { registerWorker } from './cli/worker.js';
 
 /** The msads-etl command line: each command is the composition root of its process. */
@@ -17,6 +21,10 @@ registerDemo(program);
 registerRunOnce(program);
 registerEnqueue(program);
 registerWorker(program);
+registerScheduler(program);
+registerBackfill(program);
+registerStatus(program);
+registerConnections(program);
 registerMigrate(program);
 registerSimulator(program);
 

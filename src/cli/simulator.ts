@@ -20,6 +20,7 @@ export function registerSimulator(program: Command): void {
         'Simulator running (Ctrl-C to stop).',
         `  Reporting service  ${sim.urls.reporting}`,
         `  Reporting WSDL     ${sim.urls.reportingWsdl}`,
+        `  Customer Mgmt      ${sim.urls.customer}`,
         `  Nango API          ${sim.urls.nango}`,
         '',
         'Point the worker at it with:',
@@ -27,6 +28,7 @@ export function registerSimulator(program: Command): void {
         `  export NANGO_SECRET_KEY=${base.nangoSecretKey}`,
         `  export MSADS_DEVELOPER_TOKEN=${base.developerToken}`,
         `  export MSADS_REPORTING_ENDPOINT=${sim.urls.reporting}`,
+        `  export MSADS_CUSTOMER_ENDPOINT=${sim.urls.customer}`,
         '',
         'Connections:',
         ...base.connections.map(

@@ -32,6 +32,7 @@ export async function startE2e(label: string, overrides: Partial<SimulatorOption
     NANGO_SECRET_KEY: simOptions.nangoSecretKey,
     MSADS_DEVELOPER_TOKEN: simOptions.developerToken,
     MSADS_REPORTING_ENDPOINT: sim.urls.reporting,
+    MSADS_CUSTOMER_ENDPOINT: sim.urls.customer,
     POLL_INITIAL_MS: '100',
     POLL_MAX_MS: '400',
     LOCK_DURATION_MS: '5000',

@@ -1,0 +1,86 @@
+import { Worker, type Job } from 'bullmq';
+import type { Config } from '../config.js';
+import { createDatabase } from '../db/client.js';
+import { ensureDatabase, runMigrations } from '../db/migrate.js';
+import { coerceError } from '../errors.js';
+import { createReportQueue } from '../jobs/reportQueue.js';
+import { createSchedulerQueue, enqueueTickNow, registerNightlySchedule, type TickJobData } from '../jobs/schedulerQueue.js';
+import type { Logger } from '../logger.js';
+import { enabledReports } from '../schedule/enabledReports.js';
+import { runTick, type TickDeps, type TickSummary } from '../schedule/tick.js';
+import { accountFilter, createDiscovery, reportTimeZoneIanaOf } from './discovery.js';
+import { createRedis } from './redis.js';
+
+export interface RunningScheduler {
+  worker: Worker<TickJobData, TickSummary>;
+  /** Stops taking ticks, lets a running one finish within graceMs, then closes everything. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The scheduler process: registers the nightly job scheduler (idempotent: safe on every boot and on
+ * several machines, which then share the ticks), and processes tick jobs one at a time.
+ */
+export async function startSchedulerProcess(config: Config, logger: Logger, options: { tickNow?: boolean } = {}): Promise<RunningScheduler> {
+  await ensureDatabase(config.databaseUrl);
+  const database = createDatabase(config.databaseUrl, { max: 4, applicationName: 'msads-etl scheduler' });
+  const producer = createRedis(config.redisUrl, 'producer');
+  const blocking = createRedis(config.redisUrl);
+  try {
+    await runMigrations(database.pool);
+    const { lister, discovery } = await createDiscovery(config, logger);
+    const reportQueue = createReportQueue(producer, config.queuePrefix, config.queues.reports);
+    const schedulerQueue = createSchedulerQueue(producer, config.queuePrefix, config.queues.scheduler);
+    const deps: TickDeps = {
+      db: database.db,
+      lister,
+      discovery,
+      reportQueue,
+      allowList: config.nango.connectionIds,
+      filter: accountFilter(config),
+      reports: enabledReports(config),
+      lookbackDays: config.schedule.lookbackDays,
+      timeZone: reportTimeZoneIanaOf(config),
+      attempts: config.worker.attempts,
+      logger,
+      now: () => new Date(),
+    };
+    await registerNightlySchedule(schedulerQueue, config.schedule);
+    const worker = new Worker<TickJobData, TickSummary>(
+      config.queues.scheduler,
+      async (job: Job<TickJobData>, _token, signal) => {
+        logger.info({ jobId: job.id, trigger: job.data.trigger }, 'nightly tick started');
+        return runTick({ ...deps, logger: logger.child({ tick: job.id }) }, signal);
+      },
+      { connection: blocking, prefix: config.queuePrefix, concurrency: 1, lockDuration: config.worker.lockDurationMs, stalledInterval: config.worker.stalledIntervalMs },
+    );
+    worker.on('error', (err) => logger.error({ err }, 'scheduler worker error'));
+    worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err }, 'nightly tick failed'));
+    const next = await schedulerQueue.getJobScheduler('nightly');
+    logger.info(
+      { cron: config.schedule.cron, tz: config.schedule.timeZone, next: next?.next ? new Date(next.next).toISOString() : undefined, prefix: config.queuePrefix },
+      'scheduler started',
+    );
+    if (options.tickNow) logger.info({ jobId: await enqueueTickNow(schedulerQueue, Date.now()) }, 'tick enqueued now');
+
+    let stopping: Promise<void> | undefined;
+    const stop = (graceMs = 30_000) =>
+      (stopping ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+        if ((await Promise.race([worker.close().then(() => 'closed' as const), timeout])) === 'timeout') await worker.close(true);
+        clearTimeout(timer);
+        await Promise.allSettled([reportQueue.close(), schedulerQueue.close()]);
+        producer.disconnect();
+        blocking.disconnect();
+        await database.close();
+        logger.info('scheduler stopped');
+      })().catch((e: unknown) => logger.error({ err: coerceError(e) }, 'scheduler stop failed')));
+    return { worker, stop };
+  } catch (err) {
+    producer.disconnect();
+    blocking.disconnect();
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { startSchedulerProcess } from '../app/schedulerProcess.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+
+export function registerScheduler(program: Command): void {
+  program
+    .command('scheduler')
+    .description('register the nightly schedule (SCHEDULE_CRON in SCHEDULE_TZ) and plan + enqueue each night’s report jobs; run until SIGINT/SIGTERM')
+    .option('--tick-now', 'also run a tick right away')
+    .option('--grace <seconds>', 'how long a running tick may take to finish on shutdown', '30')
+    .action(async (options: { tickNow?: boolean; grace: string }) => {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false });
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          logger.info({ signal }, 'signal received');
+          void running.stop(Number(options.grace) * 1000).then(resolve);
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+    });
+}

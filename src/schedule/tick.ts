@@ -1,0 +1,92 @@
+import type { Queue } from 'bullmq';
+import type { Db } from '../db/client.js';
+import { recordConnectionsSeen } from '../db/connections.js';
+import type { DiscoveryDeps } from '../discovery/discoverAccounts.js';
+import { filterAccounts, type AccountFilter } from '../discovery/filters.js';
+import { refreshConnections, type RefreshOutcome } from '../discovery/refresh.js';
+import { enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
+import type { Logger } from '../logger.js';
+import type { ConnectionLister } from '../nango/connectionList.js';
+import { planNightly, type PlannedReport } from './planner.js';
+
+/**
+ * One nightly tick: list the connections in Nango (allow-list applied), discover each connection's
+ * accounts (each connection on its own: one failure never blocks another), filter them, plan with the
+ * pure planner and enqueue at nightly priority. Job ids are deterministic, so a tick while the last
+ * tick's jobs are still waiting or running enqueues nothing new.
+ */
+
+export interface TickDeps {
+  db: Db;
+  lister: ConnectionLister;
+  discovery: DiscoveryDeps;
+  reportQueue: Queue;
+  allowList: readonly string[] | undefined;
+  filter: AccountFilter;
+  reports: readonly PlannedReport[];
+  lookbackDays: number;
+  /** IANA zone of the report time zone (today is computed there). */
+  timeZone: string;
+  attempts: number;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface TickSummary {
+  today: string;
+  connections: { listed: number; loaded: string[]; needsReauth: string[]; discoveryFailed: string[] };
+  accounts: { discovered: number; filteredOut: number; planned: number };
+  jobs: { planned: number; added: number; reAdded: number; alreadyQueued: number };
+  warnings: string[];
+}
+
+export async function runTick(deps: TickDeps, signal?: AbortSignal): Promise<TickSummary> {
+  const log = deps.logger;
+  const listed = await deps.lister.listConnections();
+  const allow = deps.allowList ? new Set(deps.allowList) : undefined;
+  const connectionIds = listed.map((c) => c.connectionId).filter((id) => !allow || allow.has(id));
+  if (allow) {
+    const missing = [...allow].filter((id) => !listed.some((c) => c.connectionId === id));
+    if (missing.length > 0) log.warn({ missing }, 'CONNECTION_IDS names connections Nango does not list');
+  }
+  await recordConnectionsSeen(deps.db, connectionIds);
+
+  const outcomes = await refreshConnections({ db: deps.db, discovery: deps.discovery }, connectionIds, signal);
+  return enqueuePlanned(deps, outcomes, listed.length);
+}
+
+async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed: number): Promise<TickSummary> {
+  const discovered = outcomes.flatMap((o) => o.accounts);
+  const { kept, dropped } = filterAccounts(discovered, deps.filter);
+  const plan = planNightly({
+    now: deps.now(),
+    timeZone: deps.timeZone,
+    lookbackDays: deps.lookbackDays,
+    connections: outcomes.map((o) => ({ connectionId: o.connectionId, health: o.status === 'needs_reauth' ? 'needs_reauth' : 'ok' })),
+    accounts: kept.map((a) => ({ connectionId: a.connectionId, accountId: a.accountId, customerId: a.parentCustomerId })),
+    reports: deps.reports,
+  });
+  for (const w of plan.warnings) deps.logger.warn({ warning: w.kind }, w.message);
+
+  const counts = { planned: plan.jobs.length, added: 0, reAdded: 0, alreadyQueued: 0 };
+  for (const target of plan.jobs) {
+    const { outcome } = await enqueueReport(deps.reportQueue, target, { attempts: deps.attempts, priority: PRIORITY.nightly });
+    if (outcome === 'added') counts.added++;
+    else if (outcome === 're-added') counts.reAdded++;
+    else counts.alreadyQueued++;
+  }
+  const summary: TickSummary = {
+    today: plan.today,
+    connections: {
+      listed,
+      loaded: outcomes.filter((o) => o.status !== 'needs_reauth').map((o) => o.connectionId),
+      needsReauth: outcomes.filter((o) => o.status === 'needs_reauth').map((o) => o.connectionId),
+      discoveryFailed: outcomes.filter((o) => o.status === 'discovery_failed').map((o) => o.connectionId),
+    },
+    accounts: { discovered: discovered.length, filteredOut: dropped.length, planned: new Set(plan.jobs.map((j) => `${j.connectionId}|${j.accountId}`)).size },
+    jobs: counts,
+    warnings: plan.warnings.map((w) => w.message),
+  };
+  deps.logger.info(summary, 'nightly tick done');
+  return summary;
+}
