@@ -23,8 +23,11 @@ export function createDatabase(url: string, options: { max?: number; application
     // A dead Postgres must surface as an error, not a hang.
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client's error (e.g. Postgres restarted) must not crash the process; the next query reconnects.
+  // A connection lost while idle (pool 'error') or while checked out (client 'error', e.g. Postgres
+  // restarted mid-load) must not crash the process: the query in flight rejects, its transaction is
+  // gone, and the attempt is retried; the pool opens a fresh connection next time.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle(pool, { schema });
   let closed = false;
   return {
