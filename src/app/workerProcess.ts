@@ -52,11 +52,14 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       if (result === 'timeout') {
         // Jobs still running are left to the stalled-job check of another worker; their loads roll back.
         logger.warn('grace period over; closing with jobs still running');
-        await worker.close(true);
+        // close(true) still waits for the processor in flight (here: blocked in Postgres), so bound it too.
+        await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 2_000).unref())]);
       }
       connection.disconnect();
-      await close();
-      logger.info('worker stopped');
+      // A load still blocked in Postgres keeps its pool client checked out; do not wait for it forever.
+      // When the process exits its connection closes and Postgres rolls that transaction back.
+      const closed = await Promise.race([close().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2_000).unref())]);
+      logger.info({ databaseClosed: closed }, 'worker stopped');
     })();
     return stopping;
   };

@@ -20,5 +20,8 @@ export function registerWorker(program: Command): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
       });
+      // Everything is closed or abandoned on purpose (a load past the grace period rolls back when its
+      // connection closes): leave now rather than wait for sockets that may never drain.
+      process.exit(0);
     });
 }
