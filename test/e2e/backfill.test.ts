@@ -33,6 +33,8 @@ const snapshot = async () =>
 
 beforeAll(async () => {
   env = await startE2e('backfill', { connections });
+  // `--report all` and `status` follow the enabled reports: one, whatever the default list is.
+  env.env.REPORTS = 'campaign_performance:daily';
   worker = await startWorkerProcess(env.config, env.logger);
   producer = createRedis(env.config.redisUrl, 'producer');
   queue = createReportQueue(producer, env.prefix);

@@ -71,7 +71,8 @@ beforeAll(async () => {
     connections,
     accounts: { '111000003': { status: 'Pause', name: 'Paused but with history' }, '111000004': { status: 'Inactive' } },
   });
-  // GMT report time zone: "today" is the date in London.
+  // One enabled report, whatever the default list is; GMT report time zone: "today" is the date in London.
+  env.env.REPORTS = 'campaign_performance:daily';
   env.config = loadConfig({ ...env.env, LOOKBACK_DAYS: String(LOOKBACK) });
   scheduler = await startSchedulerProcess(env.config, env.logger);
   producer = createRedis(env.config.redisUrl, 'producer');
