@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileVariant, type FaultSwitches } from './faultSwitches.js';
@@ -53,7 +54,10 @@ export class ReportFiles {
     private readonly dir: string,
     private readonly seed: string,
     private readonly shape: AccountShape | undefined,
-  ) {}
+  ) {
+    // Every build in flight listens on the one abort signal; dozens at once are normal, not a leak.
+    setMaxListeners(0, this.#abort.signal);
+  }
 
   /** The zip for a report as the current fault switches shape it. */
   get(report: StoredReport, faults: FaultSwitches): Promise<BuiltFile> {
