@@ -96,6 +96,37 @@ describe('Customer Management client + simulator', () => {
     expect((await cm.getUser(auth)).id).toBe('777');
   });
 
+  it('is as strict as the service: headers, body namespace, SOAPAction, one predicate', async () => {
+    const post = async (action: string, header: string, body: string) => {
+      const res = await fetch(sim.urls.customer, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: action },
+        body: `<s:Envelope xmlns:s="${NS.soapEnvelope}" xmlns:i="${NS.xsi}"><s:Header>${header}</s:Header><s:Body>${body}</s:Body></s:Envelope>`,
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const token = `<AuthenticationToken xmlns="${NS.customer}">${auth.accessToken.reveal()}</AuthenticationToken>`;
+    const dev = `<DeveloperToken xmlns="${NS.customer}">dev</DeveloperToken>`;
+    const getUser = `<GetUserRequest xmlns="${NS.customer}"><UserId i:nil="true"/></GetUserRequest>`;
+    // Reporting-namespace headers are not Customer Management headers: 116 RequestMissingHeaders.
+    const reportingHeaders = await post('GetUser', `<AuthenticationToken xmlns="${NS.reporting}">x</AuthenticationToken>${dev}`, getUser);
+    expect(reportingHeaders.status).toBe(500);
+    expect(reportingHeaders.text).toContain('<Code>116</Code>');
+    const wrongNs = await post('GetUser', token + dev, `<GetUserRequest xmlns="${NS.reporting}"/>`);
+    expect(wrongNs.text).toMatch(/<e:Code>100<\/e:Code>/);
+    const wrongAction = await post('GetAccountsInfo', token + dev, getUser);
+    expect(wrongAction.text).toContain('ActionNotSupported');
+    const twoPredicates =
+      `<SearchAccountsRequest xmlns="${NS.customer}" xmlns:e="${NS.customerEntities}"><Predicates>` +
+      `<e:Predicate><e:Field>UserId</e:Field><e:Operator>Equals</e:Operator><e:Value>777</e:Value></e:Predicate>` +
+      `<e:Predicate><e:Field>AccountId</e:Field><e:Operator>Equals</e:Operator><e:Value>1</e:Value></e:Predicate>` +
+      `</Predicates><PageInfo><e:Index>0</e:Index><e:Size>10</e:Size></PageInfo></SearchAccountsRequest>`;
+    const two = await post('SearchAccounts', token + dev, twoPredicates);
+    expect(two.text).toContain('exactly one predicate');
+    // Customer Management faults carry no ErrorCode (REPORTING-FACTS §6.1).
+    expect(two.text).not.toContain('ErrorCode');
+  });
+
   it('answers validate against our Customer Management WSDL', async () => {
     const validator = new XsdValidator(loadSchemaSet(readFileSync(bundledCustomerManagementWsdl, 'utf8')));
     const post = async (action: string, body: string) => {
