@@ -86,6 +86,10 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
     const { lister, discovery } = await createDiscovery(config, logger);
     const connectionIds = options.connection === 'all' ? await listWantedConnections(config, lister) : [options.connection];
     if (connectionIds.length === 0) throw new Error(`Nango lists no connection for integration "${config.nango.integrationId}"`);
+    if (options.connection !== 'all' && !(await lister.listConnections()).some((c) => c.connectionId === options.connection)) {
+      // A mistyped id must not be recorded as a connection needing re-authorization.
+      throw new Error(`--connection ${options.connection}: Nango has no such connection in integration "${config.nango.integrationId}"`);
+    }
 
     // Discovery first: it names each account's customer and tells a live connection from a dead one.
     const outcomes = await refreshConnections({ db: database.db, discovery }, connectionIds);
