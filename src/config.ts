@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { bundledCustomerManagementWsdl, bundledReportingWsdl } from './paths.js';
 import { Secret } from './secret.js';
 import { reportTimeZones } from './reports/timeZones.js';
+import type { ReportDefinition } from './reports/catalog.js';
+import { DEFAULT_REPORTS, loadReportConfig, type ReportSelection } from './reports/reportConfig.js';
 
 /**
  * The only reader of process.env. Every process calls loadConfig() once in its composition root and
@@ -171,6 +173,12 @@ export const envSchema = z.object({
   ),
   REPORT_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('reports').describe('Name of the report job queue (under QUEUE_PREFIX).'),
   SCHEDULER_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('scheduler').describe('Name of the scheduler tick queue (under QUEUE_PREFIX).'),
+  REPORTS: optionalText.describe(
+    `Enabled reports as report:aggregation, comma-separated (default: ${DEFAULT_REPORTS.join(',')}). Overrides the "reports" list of REPORTS_FILE.`,
+  ),
+  REPORTS_FILE: optionalText.describe(
+    'JSON file with "reports" (enabled reports, like REPORTS) and "customReports" (name, requestType, columns, aggregation); see docs/SCHEMA.md.',
+  ),
   TMP_DIR: optionalText.describe('Directory for downloaded zips (default: the OS temp directory).'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe('pino log level.'),
 });
@@ -213,6 +221,10 @@ export interface Config {
   /** Which discovered accounts are loaded. */
   accounts: { includeIds: string[] | undefined; excludeIds: string[]; namePattern: string | undefined; statuses: string[] };
   schedule: { cron: string; timeZone: string; lookbackDays: number };
+  /** Enabled report × aggregation pairs (REPORTS / REPORTS_FILE), built-in and custom: what the scheduler loads. */
+  reports: ReportSelection[];
+  /** Custom reports declared in REPORTS_FILE; createReportRegistry(customReports) resolves every report name. */
+  customReports: ReportDefinition[];
   tmpDir: string | undefined;
   logLevel: (typeof logLevels)[number];
 }
@@ -231,6 +243,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.POLL_INITIAL_MS > e.POLL_MAX_MS) {
     throw new ConfigError('Invalid configuration:\n  POLL_INITIAL_MS: must not exceed POLL_MAX_MS');
   }
+  const reportConfig = loadReportConfig(e.REPORTS, e.REPORTS_FILE);
+  if ('problems' in reportConfig) throw new ConfigError(`Invalid configuration:\n${reportConfig.problems.map((p) => `  ${p}`).join('\n')}`);
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -275,6 +289,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statuses: e.ACCOUNT_STATUSES,
     },
     schedule: { cron: e.SCHEDULE_CRON, timeZone: e.SCHEDULE_TZ, lookbackDays: e.LOOKBACK_DAYS },
+    reports: reportConfig.reports,
+    customReports: reportConfig.customReports,
     tmpDir: e.TMP_DIR,
     logLevel: e.LOG_LEVEL,
   };

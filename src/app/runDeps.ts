@@ -4,6 +4,7 @@ import { createDatabase } from '../db/client.js';
 import type { ReportRunDeps } from '../jobs/context.js';
 import type { Logger } from '../logger.js';
 import { createNangoTokenSource } from '../nango/tokenSource.js';
+import { createReportRegistry } from '../reports/registry.js';
 import { createReportingService } from '../soap/reportingClient.js';
 import type { CallLimiter, LimiterSettings } from '../throttle/limiter.js';
 import { createLocalLimiter } from '../throttle/localLimiter.js';
@@ -43,6 +44,7 @@ export async function createRunDeps(
       tmpDir: config.tmpDir ?? tmpdir(),
       // Workers share a Redis limiter; a process on its own (run-once) keeps the same limits in memory.
       limiter: options.limiter ?? createLocalLimiter(limiterSettings(config)),
+      reports: createReportRegistry(config.customReports),
       throttleWaits: { callRateMs: config.throttle.callRateWaitMs, concurrencyMs: config.throttle.concurrencyWaitMs },
       logger,
       now: () => Date.now(),

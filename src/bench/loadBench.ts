@@ -10,6 +10,7 @@ import { createDatabase, type Database } from '../db/client.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import type { LoadShape } from '../load/loadSql.js';
 import { openReportCsv } from '../load/reportEntry.js';
+import { reportTableSpec } from '../db/reportTableSpec.js';
 import { reports, tableName } from '../reports/catalog.js';
 import { benchOptions, expectedRows, MICROSOFT_LAYOUT, PLAIN_LAYOUT, writeBenchZip } from './benchFiles.js';
 import type { ChildResult } from './loadChild.js';
@@ -36,7 +37,7 @@ const SMALL_ACCOUNT = '160000002';
 
 const report = reports.keyword_performance;
 const target = tableName(report, 'Daily');
-const shapeOf = (table: string): LoadShape => ({ report, aggregation: 'Daily', timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', table });
+const shapeOf = (table: string): LoadShape => ({ ...reportTableSpec(report, 'Daily'), name: table });
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const rate = (rows: number, ms: number) => `${Math.round((rows / ms) * 1000).toLocaleString('en-US')} rows/s`;
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       console.log(`  (1) run ${i}: ${(run.ms / 1000).toFixed(2)} s, ${rate(run.rows, run.ms)}, peak RSS ${Math.round(run.maxRssKb / 1024)} MB`);
       await checkpoint();
       t = performance.now();
-      await psqlReference(benchUrl.toString(), shapeOf('bench_reference'), plainZip);
+      await psqlReference(benchUrl.toString(), shapeOf('bench_reference'), plainZip, large);
       const ms = performance.now() - t;
       reference.push(ms);
       console.log(`  (2) run ${i}: ${(ms / 1000).toFixed(2)} s, ${rate(rows, ms)}`);

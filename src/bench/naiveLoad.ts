@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse';
 import pg from 'pg';
 import { openReportCsv } from '../load/reportEntry.js';
-import { keyColumns, reportColumns, type ReportColumn, type ReportDefinition } from '../reports/catalog.js';
+import { keyColumnsSql, reportTableSpec } from '../db/reportTableSpec.js';
+import type { ReportColumn, ReportDefinition } from '../reports/catalog.js';
 
 /**
  * The baseline the load path is measured against: parse every row in JavaScript (csv-parse,
@@ -26,11 +27,13 @@ export async function naiveLoad(
   zipPath: string,
   stamp: { timeZone: string; runId: number },
 ): Promise<number> {
-  const columns = reportColumns(report);
-  const keys = new Set(keyColumns(report).map((c) => c.sqlName));
+  const spec = reportTableSpec(report, 'Daily');
+  const columns = spec.csvColumns;
+  const keys = new Set([...spec.key.lead, ...spec.key.hashed].map((c) => c.sqlName));
   const targets = [...columns.map((c) => pg.escapeIdentifier(c.sqlName)), 'report_time_zone', 'run_id'];
   const updates = columns.filter((c) => !keys.has(c.sqlName)).map((c) => `${pg.escapeIdentifier(c.sqlName)} = EXCLUDED.${pg.escapeIdentifier(c.sqlName)}`);
-  const conflict = keyColumns(report).map((c) => pg.escapeIdentifier(c.sqlName));
+  // The key is a unique index over an expression: ON CONFLICT infers it from the same expression.
+  const conflict = [keyColumnsSql(spec)];
   const width = targets.length;
 
   const { stream } = await openReportCsv(zipPath, { maxUncompressedBytes: Number.MAX_SAFE_INTEGER });

@@ -8,14 +8,21 @@ import { copyStageSql, castColumnsSql, createStageSql, STAGE_TABLE, type LoadSha
  * casts into an identically indexed table, all in one psql transaction (-1). It reads the variant of
  * the file without header block, Total row and footer, which COPY could not skip.
  */
-export async function psqlReference(databaseUrl: string, shape: LoadShape, plainZip: string): Promise<void> {
-  const { targets, values } = castColumnsSql(shape, pg.escapeLiteral(shape.timeZone), '0');
-  const insert = `INSERT INTO ${pg.escapeIdentifier(shape.table)} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM ${STAGE_TABLE} s`;
+export async function psqlReference(databaseUrl: string, shape: LoadShape, plainZip: string, window: { accountId: string; from: string; to: string }): Promise<void> {
+  const literal = (v: string) => pg.escapeLiteral(v);
+  const { targets, values } = castColumnsSql(shape, {
+    accountId: `${literal(window.accountId)}::bigint`,
+    windowStart: `${literal(window.from)}::date`,
+    windowEnd: `${literal(window.to)}::date`,
+    timeZone: literal('GreenwichMeanTimeDublinEdinburghLisbonLondon'),
+    runId: '0',
+  });
+  const insert = `INSERT INTO ${pg.escapeIdentifier(shape.name)} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM ${STAGE_TABLE} s`;
   const copy = copyStageSql().replace('(FORMAT csv', '(FORMAT csv, HEADER');
   const unzip = spawn('unzip', ['-p', plainZip], { stdio: ['ignore', 'pipe', 'inherit'] });
   const psql = spawn(
     'psql',
-    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-d', databaseUrl, '-c', createStageSql([...shape.report.columns]), '-c', copy, '-c', insert],
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-d', databaseUrl, '-c', createStageSql(shape.csvColumns.map((c) => c.name)), '-c', copy, '-c', insert],
     { stdio: ['pipe', 'inherit', 'inherit'] },
   );
   unzip.stdout.pipe(psql.stdin);

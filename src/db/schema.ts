@@ -1,7 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, date, index, integer, pgTable, primaryKey, text, timestamp, check } from 'drizzle-orm/pg-core';
-import { buildReportTable } from './reportTables.js';
-import { reports } from '../reports/catalog.js';
 
 /** Lifecycle of a report run, in order. `retrying` is an attempt that failed and will be tried again. */
 export const runStatuses = ['submitting', 'pending', 'loading', 'retrying', 'succeeded', 'empty', 'failed'] as const;
@@ -98,6 +96,5 @@ export const accounts = pgTable(
   (t) => [primaryKey({ columns: [t.connectionId, t.accountId] }), index('accounts_account_idx').on(t.accountId)],
 );
 
-// Report tables are exported one by one because drizzle-kit only sees named exports.
-export const campaignPerformanceDaily = buildReportTable(reports.campaign_performance, 'Daily');
-export const keywordPerformanceDaily = buildReportTable(reports.keyword_performance, 'Daily');
+// The built-in report tables, one named export each (drizzle-kit only sees named exports).
+export * from './reportSchema.js';

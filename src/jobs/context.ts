@@ -3,6 +3,7 @@ import type { Database } from '../db/client.js';
 import type { ReportingService } from '../soap/reportingClient.js';
 import type { TokenSource } from '../nango/tokenSource.js';
 import type { Secret } from '../secret.js';
+import type { ReportRegistry } from '../reports/registry.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CallLimiter } from '../throttle/limiter.js';
 import type { PollSettings } from './pollSchedule.js';
@@ -34,6 +35,8 @@ export interface ReportRunDeps {
   tmpDir: string;
   /** Shared per developer token × customer: calls per minute and concurrent reports. */
   limiter: CallLimiter;
+  /** Built-in and configured custom reports: job report names are resolved here when a run is processed. */
+  reports: ReportRegistry;
   /** How long a key waits after Microsoft throttles it (117) or refuses a submit for concurrency (207). */
   throttleWaits: { callRateMs: number; concurrencyMs: number };
   logger: Logger;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { aggregations, reportNames } from '../reports/catalog.js';
+import { aggregations } from '../reports/aggregations.js';
 
 /**
  * What a report job carries: ids only (never a token), then the progress the job writes back as it
@@ -17,7 +17,9 @@ export const reportTargetSchema = z
     connectionId: z.string().min(1).max(255),
     customerId: z.string().regex(/^\d{1,19}$/, 'a numeric Microsoft CustomerId'),
     accountId: z.string().regex(/^\d{1,19}$/, 'a numeric Microsoft account id (not the account number)'),
-    report: z.enum(reportNames),
+    // Any report name: it is resolved against the process's registry (built-ins plus configured custom
+    // reports) when the run is processed, so a job names a report of the configuration it runs under.
+    report: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'a report name such as campaign_performance'),
     aggregation: z.enum(aggregations),
     from: isoDate,
     to: isoDate,

@@ -4,7 +4,6 @@ import { createRun, getRun, markLoaded, markSubmitted, recordPoll } from '../db/
 import { DownloadExpiredError, MsAdsFaultError, ReportGenerationError } from '../errors.js';
 import { downloadToFile } from '../load/download.js';
 import { loadReportCsv, loadReportZip, type LoadTarget } from '../load/loadReport.js';
-import { getReport } from '../reports/catalog.js';
 import type { ReportingCallAuth } from '../soap/reportingClient.js';
 import { limiterKey, withJitter } from '../throttle/limiter.js';
 import { classifyError } from './classifyError.js';
@@ -88,7 +87,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
 
   for (;;) {
     if (data.step === 'submit') {
-      const spec = buildRequestSpec(data, deps.timeZone);
+      const spec = buildRequestSpec(data, deps);
       const slotWait = await deps.limiter.acquireReportSlot(key, runId);
       if (slotWait > 0) return throttled(slotWait);
       const callWait = await deps.limiter.acquireCall(key);
@@ -190,7 +189,7 @@ async function load(
   signal: AbortSignal | undefined,
 ): Promise<{ status: 'succeeded' | 'empty'; rows: number; bytes: number }> {
   const target: LoadTarget = {
-    report: getReport(data.report),
+    report: deps.reports.get(data.report),
     aggregation: data.aggregation,
     accountId: data.accountId,
     from: data.from,

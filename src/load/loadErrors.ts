@@ -1,7 +1,15 @@
 import type pg from 'pg';
 import { ReportFileError } from '../errors.js';
-import { reportColumns, type ReportColumn } from '../reports/catalog.js';
-import { castInputsSql, findFirstRowSql, stageRef, stageSummarySql, type InsertSummary, type LoadShape } from './loadSql.js';
+import type { ReportColumn } from '../reports/catalog.js';
+import {
+  castInputsSql,
+  duplicateRowSql,
+  findFirstRowSql,
+  stageRef,
+  stageSummarySql,
+  type InsertSummary,
+  type LoadShape,
+} from './loadSql.js';
 
 /**
  * Turns Postgres errors of the COPY and of the casting INSERT into ReportFileErrors that say where in
@@ -59,9 +67,12 @@ export async function insertError(
   firstDataLine: number,
 ): Promise<unknown> {
   if (!isPgError(err)) return err;
-  const columns = reportColumns(shape.report);
+  const columns = shape.csvColumns;
   if (err.code === '23505') {
-    return new ReportFileError('duplicate_rows', `the file holds two rows with the same attributes: ${clip(err.detail ?? err.message, 300)}`, err);
+    // The key index shows only a hash: name the attribute values the rows share instead.
+    const found = (await client.query<{ attributes: string; rows: number }>(duplicateRowSql(shape))).rows[0];
+    const what = found ? `${found.rows} rows have ${clip(found.attributes, 300)}` : clip(err.detail ?? err.message, 300);
+    return new ReportFileError('duplicate_rows', `the file holds rows with the same attributes: ${what}`, err);
   }
   if (err.code === '23502') {
     const column = columns.find((c) => c.sqlName === err.column);

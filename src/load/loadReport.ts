@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { tableName, type Aggregation, type ReportDefinition } from '../reports/catalog.js';
+import { reportTableSpec } from '../db/reportTableSpec.js';
+import type { Aggregation, ReportDefinition } from '../reports/catalog.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CsvHeader } from './csvHeader.js';
 import { CsvToCopy } from './csvToCopy.js';
@@ -21,7 +22,7 @@ export interface LoadTarget {
   report: ReportDefinition;
   aggregation: Aggregation;
   accountId: string;
-  /** Inclusive window, YYYY-MM-DD, as requested from Microsoft. */
+  /** The run's inclusive window, YYYY-MM-DD; which rows it replaces depends on the aggregation (loadSql.ts). */
   from: string;
   to: string;
   timeZone: ReportTimeZone;
@@ -42,12 +43,7 @@ export async function loadReportCsv(
   csv: Readable | null,
   finish: LoadFinish,
 ): Promise<{ rows: number }> {
-  const shape: LoadShape = {
-    report: target.report,
-    aggregation: target.aggregation,
-    timeZone: target.timeZone,
-    table: tableName(target.report, target.aggregation),
-  };
+  const shape: LoadShape = reportTableSpec(target.report, target.aggregation);
   const window: LoadWindow = [target.accountId, target.from, target.to];
   let client: pg.PoolClient;
   try {
@@ -61,7 +57,7 @@ export async function loadReportCsv(
     await client.query('BEGIN');
     const staged = csv === null ? null : await copyToStage(client, shape, csv);
     // Two loads of the same account and table would otherwise both delete, then collide on insert.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.table, target.accountId]);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.name, target.accountId]);
     await client.query(deleteWindowSql(shape), [...window]);
     const rows = staged === null ? 0 : await insertFromStage(client, shape, window, [target.timeZone, target.runId], staged);
     await finish(client, { rows });
@@ -98,7 +94,7 @@ interface Staged {
 }
 
 async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readable): Promise<Staged> {
-  const toCopy = new CsvToCopy(shape.report.columns);
+  const toCopy = new CsvToCopy(shape.csvColumns.map((c) => c.name));
   let header: CsvHeader | undefined;
   let rows = 0;
   try {

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { reportColumns, type Aggregation, type ReportColumn, type ReportDefinition } from '../reports/catalog.js';
-import { reportTimeZoneIana, type ReportTimeZone } from '../reports/timeZones.js';
+import type { ReportTableSpec, TableColumn } from '../db/reportTableSpec.js';
+import { windowKind, type Aggregation } from '../reports/aggregations.js';
+import type { ReportColumn } from '../reports/catalog.js';
 
 /**
  * Pure builders of the load's SQL. The CSV bytes are COPYed untouched into a staging table of text
@@ -17,13 +18,8 @@ const ident = (name: string) => pg.escapeIdentifier(name);
 /** A staging column as read in the INSERT … SELECT and diagnostic queries (staging aliased `s`). */
 export const stageRef = (csvColumn: string) => `s.${ident(csvColumn)}`;
 
-export interface LoadShape {
-  report: ReportDefinition;
-  aggregation: Aggregation;
-  timeZone: ReportTimeZone;
-  /** The typed target table. */
-  table: string;
-}
+/** What a load writes to: the typed table (see reportTableSpec). */
+export type LoadShape = ReportTableSpec;
 
 /** Staging column names: the CSV header's own names, a blank header name becoming _blank_<position>. */
 export function stageColumnNames(header: readonly string[]): string[] {
@@ -41,59 +37,93 @@ export function copyStageSql(): string {
   return `COPY ${STAGE_TABLE} FROM STDIN (FORMAT csv)`;
 }
 
-/** The column the replace window is defined on: TimePeriod, or Date for reports without one. */
-export function windowColumn(report: ReportDefinition): ReportColumn {
-  const columns = reportColumns(report);
-  const column = columns.find((c) => c.type === 'timePeriod') ?? columns.find((c) => c.type === 'date');
-  if (!column) throw new Error(`report ${report.name} has no TimePeriod or Date column to replace a window on`);
-  return column;
-}
-
-function zoneLiteral(timeZone: ReportTimeZone): string {
-  return pg.escapeLiteral(reportTimeZoneIana[timeZone]);
-}
-
 /** What the window predicate compares: the table's columns, or the cast staging values. */
 interface WindowRefs {
   account: string;
   period: string;
+  windowEnd: string;
+}
+
+/** First day of the period holding day `d` (SQL), for the calendar aggregations. */
+function periodStartSql(aggregation: Aggregation, d: string): string {
+  switch (aggregation) {
+    case 'Weekly':
+      return `(${d} - extract(dow FROM ${d})::int)`;
+    case 'WeeklyStartingMonday':
+      return `(${d} - ((extract(dow FROM ${d})::int + 6) % 7))`;
+    case 'Monthly':
+      return `date_trunc('month', ${d})::date`;
+    case 'Yearly':
+      return `date_trunc('year', ${d})::date`;
+    default:
+      return d;
+  }
 }
 
 /**
- * Rows of account $1 whose period lies in the window $2..$3. Weekly and Monthly rows carry the first
- * day of their week (Sunday) or month, which can precede $2; Hourly rows are instants, and the window's
- * days are taken in the report time zone.
+ * Rows of account $1 that the window $2..$3 replaces:
+ * - Hourly: the hours of the window's days, in UTC (Microsoft's hours are UTC, REPORTING-FACTS §5.4).
+ * - Daily … Yearly: every period overlapping the window; a row carries its period's first day, which
+ *   can precede $2 (the request itself is widened to whole periods, see requestSpec.ts).
+ * - Summary, DayOfWeek, HourOfDay: the rows loaded for exactly this window (window_start, window_end).
  */
 export function windowPredicateSql(shape: LoadShape, refs: WindowRefs = tableRefs(shape)): string {
   const { account, period } = refs;
   const ofAccount = `${account} = $1::bigint`;
-  switch (shape.aggregation) {
-    case 'Daily':
-      return `${ofAccount} AND ${period} BETWEEN $2::date AND $3::date`;
-    case 'Weekly':
-      return `${ofAccount} AND ${period} BETWEEN $2::date - extract(dow FROM $2::date)::int AND $3::date`;
-    case 'Monthly':
-      return `${ofAccount} AND ${period} BETWEEN date_trunc('month', $2::date)::date AND $3::date`;
-    case 'Hourly': {
-      const zone = zoneLiteral(shape.timeZone);
-      return `${ofAccount} AND ${period} >= ($2::date::timestamp AT TIME ZONE ${zone}) AND ${period} < (($3::date + 1)::timestamp AT TIME ZONE ${zone})`;
-    }
+  switch (windowKind(shape.aggregation)) {
+    case 'instant':
+      return `${ofAccount} AND ${period} >= ($2::date::timestamp AT TIME ZONE 'UTC') AND ${period} < (($3::date + 1)::timestamp AT TIME ZONE 'UTC')`;
+    case 'calendar':
+      return `${ofAccount} AND ${period} BETWEEN ${periodStartSql(shape.aggregation, '$2::date')} AND $3::date`;
+    case 'snapshot':
+      return `${ofAccount} AND ${period} = $2::date AND ${refs.windowEnd} = $3::date`;
   }
 }
 
 function tableRefs(shape: LoadShape): WindowRefs {
-  return { account: 'account_id', period: ident(windowColumn(shape.report).sqlName) };
+  return { account: 'account_id', period: ident(shape.period.sqlName), windowEnd: 'window_end' };
+}
+
+function column(shape: LoadShape, sqlName: string): TableColumn {
+  const found = shape.columns.find((c) => c.sqlName === sqlName);
+  if (!found) throw new Error(`table ${shape.name} has no column ${sqlName}`);
+  return found;
+}
+
+/** SQL for the values a run stamps on its rows. */
+export type RunValuesSql = Record<Extract<TableColumn['source'], { kind: 'run' }>['value'], string>;
+
+/** The statement parameters, in the order documented at the top. */
+const RUN_PARAMS: RunValuesSql = { accountId: '$1::bigint', windowStart: '$2::date', windowEnd: '$3::date', timeZone: '$4::text', runId: '$5::bigint' };
+
+/** The staged value of a table column: cast from the CSV, or the run's value. */
+function valueSql(col: TableColumn, shape: LoadShape, run: RunValuesSql = RUN_PARAMS): string {
+  switch (col.source.kind) {
+    case 'csv':
+      return castSql(col.source.column, shape.aggregation, stageRef(col.source.column.name));
+    case 'run':
+      return run[col.source.value];
+    case 'loadedAt':
+      return 'now()';
+  }
+}
+
+/** The columns an insert writes (all but loaded_at) and their values cast from staging `s`. */
+export function castColumnsSql(shape: LoadShape, run: RunValuesSql = RUN_PARAMS): { targets: string[]; values: string[] } {
+  const columns = shape.columns.filter((c) => c.source.kind !== 'loadedAt');
+  return { targets: columns.map((c) => ident(c.sqlName)), values: columns.map((c) => valueSql(c, shape, run)) };
 }
 
 function stageRefs(shape: LoadShape): WindowRefs {
-  const account = reportColumns(shape.report).find((c) => c.sqlName === 'account_id');
-  if (!account) throw new Error(`report ${shape.report.name} has no AccountId column`);
-  const period = windowColumn(shape.report);
-  return { account: castSql(account, shape, stageRef(account.name)), period: castSql(period, shape, stageRef(period.name)) };
+  return {
+    account: valueSql(column(shape, 'account_id'), shape),
+    period: valueSql(shape.period, shape),
+    windowEnd: '$3::date',
+  };
 }
 
 export function deleteWindowSql(shape: LoadShape): string {
-  return `DELETE FROM ${ident(shape.table)} WHERE ${windowPredicateSql(shape)}`;
+  return `DELETE FROM ${ident(shape.name)} WHERE ${windowPredicateSql(shape)}`;
 }
 
 /**
@@ -112,7 +142,7 @@ export function castInputsSql(column: ReportColumn, aggregation: Aggregation, so
  * Microsoft's text → the typed value; '' and '--' are NULL (never 0). NULLIF rather than
  * CASE WHEN v IN ('', '--'): the same result, measurably cheaper over millions of values.
  */
-export function castSql(column: ReportColumn, shape: LoadShape, source: string): string {
+export function castSql(column: ReportColumn, aggregation: Aggregation, source: string): string {
   const value = `NULLIF(NULLIF(${source}, ''), '--')`;
   switch (column.type) {
     case 'text':
@@ -125,13 +155,24 @@ export function castSql(column: ReportColumn, shape: LoadShape, source: string):
       // Percent units: "2.13%" and "2.13" both load as 2.13.
       return `rtrim(${value}, '%')::numeric`;
     case 'date':
-      return `${value}::date`;
-    case 'timePeriod': {
-      if (shape.aggregation !== 'Hourly') return `${value}::date`;
-      // "YYYY-MM-DD|H": hour H of that day on the report time zone's wall clock.
-      const [day, hour] = castInputsSql(column, shape.aggregation, value) as [string, string];
-      return `(${day}::date + ${hour}::int * interval '1 hour') AT TIME ZONE ${zoneLiteral(shape.timeZone)}`;
-    }
+      // BudgetSummary's Date has been seen as M/D/YYYY (Airbyte parses it so); ISO dates pass as they are.
+      return `CASE WHEN ${value} LIKE '%/%' THEN to_date(${value}, 'MM/DD/YYYY') ELSE ${value}::date END`;
+    case 'timePeriod':
+      switch (aggregation) {
+        case 'Hourly': {
+          // "YYYY-MM-DD|H": hour H of that day in UTC, the time base of all report data.
+          const [day, hour] = castInputsSql(column, aggregation, value) as [string, string];
+          return `((${day}::date + ${hour}::int * interval '1 hour') AT TIME ZONE 'UTC')`;
+        }
+        case 'Yearly':
+          // "YYYY": stored as January 1, so years compare and join like months.
+          return `make_date(${value}::int, 1, 1)`;
+        case 'DayOfWeek':
+        case 'HourOfDay':
+          return `${value}::smallint`;
+        default:
+          return `${value}::date`;
+      }
   }
 }
 
@@ -143,27 +184,19 @@ export function castSql(column: ReportColumn, shape: LoadShape, source: string):
  * keeps the subquery from being flattened, so the filter reads the cast values instead of casting again.
  */
 export function insertFromStageSql(shape: LoadShape): string {
-  const { targets, values } = castColumnsSql(shape, '$4::text', '$5::bigint');
+  const { targets, values } = castColumnsSql(shape);
   return [
-    `INSERT INTO ${ident(shape.table)} (${targets.join(', ')})`,
+    `INSERT INTO ${ident(shape.name)} (${targets.join(', ')})`,
     `SELECT * FROM (SELECT ${values.join(', ')} FROM ${STAGE_TABLE} s OFFSET 0) AS staged (${targets.join(', ')})`,
+    // The staged subquery's columns carry the table's names, so the table's predicate applies as it is.
     `WHERE (${windowPredicateSql(shape)}) IS NOT FALSE`,
   ].join('\n');
-}
-
-/** The target's columns and the staged values cast for them, the time zone and run id last. */
-export function castColumnsSql(shape: LoadShape, timeZone: string, runId: string): { targets: string[]; values: string[] } {
-  const columns = reportColumns(shape.report);
-  return {
-    targets: [...columns.map((c) => ident(c.sqlName)), 'report_time_zone', 'run_id'],
-    values: [...columns.map((c) => castSql(c, shape, stageRef(c.name))), timeZone, runId],
-  };
 }
 
 /** Diagnostic only (after the insert left rows out): where the staged rows lie, for the message. */
 export function stageSummarySql(shape: LoadShape): string {
   const { account, period } = stageRefs(shape);
-  const refs = { account: 'account', period: 'period' };
+  const refs = { account: 'account', period: 'period', windowEnd: '$3::date' };
   return [
     `SELECT count(*)::int AS rows,`,
     `  (count(*) FILTER (WHERE NOT (${windowPredicateSql(shape, refs)})))::int AS outside,`,
@@ -189,7 +222,7 @@ export interface InsertSummary {
  * column and the raw value.
  */
 export function findFirstRowSql(checks: readonly (readonly [column: string, condition: string])[]): string {
-  const cases = checks.map(([column, condition]) => `(${pg.escapeLiteral(column)}, ${stageRef(column)}, ${condition})`);
+  const cases = checks.map(([col, condition]) => `(${pg.escapeLiteral(col)}, ${stageRef(col)}, ${condition})`);
   return [
     `WITH numbered AS (`,
     `  SELECT s.*, row_number() OVER w AS record,`,
@@ -200,5 +233,20 @@ export function findFirstRowSql(checks: readonly (readonly [column: string, cond
     `FROM numbered s, LATERAL (VALUES ${cases.join(', ')}) AS c(column_name, value, hit)`,
     `WHERE c.hit`,
     `ORDER BY s.record LIMIT 1`,
+  ].join('\n');
+}
+
+/**
+ * Diagnostic only (after a unique violation): the attribute values of the first two rows of the file
+ * that share a key, as text, for the message (the key index shows only a hash).
+ */
+export function duplicateRowSql(shape: LoadShape): string {
+  const attributes = [...shape.key.lead, ...shape.key.hashed].filter((c) => c.source.kind === 'csv');
+  const values = attributes.map((c) => `${valueSql(c, shape)}::text`);
+  const names = attributes.map((c) => pg.escapeLiteral((c.source as { column: ReportColumn }).column.name));
+  return [
+    `SELECT attributes, count(*)::int AS rows FROM (`,
+    `  SELECT json_object(ARRAY[${names.join(', ')}]::text[], ARRAY[${values.join(', ')}]::text[])::text AS attributes FROM ${STAGE_TABLE} s`,
+    `) keyed GROUP BY attributes HAVING count(*) > 1 LIMIT 1`,
   ].join('\n');
 }

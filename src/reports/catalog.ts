@@ -1,22 +1,32 @@
-import { columnSpec, snakeCase, type ColumnRole, type ColumnType } from './columnTypes.js';
+import { aggregationSlug, type Aggregation } from './aggregations.js';
+import { builtinReports, type BuiltinReportName } from './builtin/index.js';
 import { requestTypes, type ReportRequestType } from './columnEnums.js';
+import { columnSpec, snakeCase, type ColumnRole, type ColumnType } from './columnTypes.js';
+import { grainProblem } from './requestRules.js';
 
 /**
- * The report catalog: one declarative entry per report. Tables, request building, CSV mapping and the
- * simulator's generator all derive from these entries; there is no second list to keep in sync.
+ * The report catalog: one declarative entry per report (src/reports/builtin/*, and custom reports from
+ * the configuration, see registry.ts). Tables, request building, CSV mapping, validation, docs and the
+ * simulator all derive from these entries; there is no second list to keep in sync.
  */
 
-export const aggregations = ['Hourly', 'Daily', 'Weekly', 'Monthly'] as const;
-export type Aggregation = (typeof aggregations)[number];
+export { aggregations, builtinAggregations, type Aggregation } from './aggregations.js';
 
 export interface ReportDefinition {
   /** snake_case of Microsoft's request type without "ReportRequest": used by the CLI, config and tables. */
   name: string;
   requestType: ReportRequestType;
+  /** The aggregations this report has a table for. */
   aggregations: readonly Aggregation[];
-  /** Columns requested by default, in request (and CSV) order. */
+  /**
+   * Columns requested, in request (and CSV) order. A built-in report lists its widest set, and each
+   * aggregation drops the columns Microsoft does not serve at that grain (impression share by hour,
+   * quality scores by week …); a custom report's columns are requested exactly as configured.
+   */
   columns: readonly string[];
   description: string;
+  /** Declared in the configuration: its tables are made by `migrate` at runtime, not by drizzle-kit. */
+  custom?: boolean;
 }
 
 export interface ReportColumn {
@@ -28,121 +38,28 @@ export interface ReportColumn {
   role: ColumnRole;
 }
 
-export const reports = {
-  campaign_performance: {
-    name: 'campaign_performance',
-    requestType: 'CampaignPerformanceReportRequest',
-    aggregations: ['Daily'],
-    description: 'Campaign performance by day, device and network.',
-    columns: [
-      'TimePeriod',
-      'AccountId',
-      'AccountName',
-      'AccountNumber',
-      'CampaignId',
-      'CampaignName',
-      'CampaignStatus',
-      'CampaignType',
-      'CurrencyCode',
-      'AdDistribution',
-      'DeviceType',
-      'Network',
-      'Impressions',
-      'Clicks',
-      'Ctr',
-      'AverageCpc',
-      'Spend',
-      'Conversions',
-      'ConversionRate',
-      'CostPerConversion',
-      'Revenue',
-      'ReturnOnAdSpend',
-      'AllConversions',
-      'AllRevenue',
-      'ViewThroughConversions',
-      'Assists',
-      'ImpressionSharePercent',
-      'ImpressionLostToBudgetPercent',
-      'ImpressionLostToRankAggPercent',
-      'QualityScore',
-    ],
-  },
-  keyword_performance: {
-    name: 'keyword_performance',
-    requestType: 'KeywordPerformanceReportRequest',
-    aggregations: ['Daily'],
-    description: 'Keyword performance by day, match type, device and network.',
-    columns: [
-      'TimePeriod',
-      'AccountId',
-      'AccountName',
-      'CampaignId',
-      'CampaignName',
-      'AdGroupId',
-      'AdGroupName',
-      'KeywordId',
-      'Keyword',
-      'KeywordStatus',
-      'CurrencyCode',
-      'DeliveredMatchType',
-      'BidMatchType',
-      'DeviceType',
-      'Network',
-      'Impressions',
-      'Clicks',
-      'Ctr',
-      'AverageCpc',
-      'Spend',
-      'Conversions',
-      'ConversionRate',
-      'CostPerConversion',
-      'Revenue',
-      'ReturnOnAdSpend',
-      'AllConversions',
-      'QualityScore',
-      'ExpectedCtr',
-      'AdRelevance',
-      'LandingPageExperience',
-      'TopImpressionRatePercent',
-      'AbsoluteTopImpressionRatePercent',
-    ],
-  },
-} as const satisfies Record<string, ReportDefinition>;
-
-export type ReportName = keyof typeof reports;
-export const reportNames = Object.keys(reports) as [ReportName, ...ReportName[]];
-
-export function getReport(name: string): ReportDefinition {
-  const def = (reports as Record<string, ReportDefinition>)[name];
-  if (!def) throw new Error(`Unknown report "${name}". Known reports: ${reportNames.join(', ')}`);
-  return def;
-}
+export const reports: Record<BuiltinReportName, ReportDefinition> = builtinReports;
+export type { BuiltinReportName } from './builtin/index.js';
+export const reportNames = Object.keys(reports) as [BuiltinReportName, ...BuiltinReportName[]];
 
 export function tableName(report: ReportDefinition, aggregation: Aggregation): string {
-  return `${report.name}_${aggregation.toLowerCase()}`;
+  return `${report.name}_${aggregationSlug(aggregation)}`;
 }
 
-export function reportColumns(report: ReportDefinition): ReportColumn[] {
-  return report.columns.map((name) => ({ name, sqlName: snakeCase(name), ...columnSpec(name) }));
+/** The columns requested for one aggregation of a report, in request order. */
+export function requestColumns(report: ReportDefinition, aggregation: Aggregation): readonly string[] {
+  // A custom report's TimePeriod (added for its other aggregations) cannot go with Summary (error 2034).
+  if (report.custom) return aggregation === 'Summary' ? report.columns.filter((c) => c !== 'TimePeriod') : report.columns;
+  return report.columns.filter((c) => grainProblem(c, aggregation) === null);
 }
 
-/**
- * The columns of the unique key: every requested attribute. Microsoft aggregates by exactly these
- * columns, so no two real rows can share a key. AccountId and TimePeriod lead so the key's index also
- * serves the replace-window delete (account, date range).
- */
-export function keyColumns(report: ReportDefinition): ReportColumn[] {
-  const attrs = reportColumns(report).filter((c) => c.role === 'attribute');
-  const lead = ['AccountId', 'TimePeriod'];
-  return [
-    ...lead.flatMap((n) => attrs.filter((c) => c.name === n)),
-    ...attrs.filter((c) => !lead.includes(c.name)),
-  ];
+export function reportColumns(report: ReportDefinition, aggregation: Aggregation): ReportColumn[] {
+  return requestColumns(report, aggregation).map((name) => ({ name, sqlName: snakeCase(name), ...columnSpec(name) }));
 }
 
 /** Every catalog entry must name columns that exist in Microsoft's enum for its request type. */
-export function assertCatalogConsistent(): void {
-  for (const def of Object.values(reports) as ReportDefinition[]) {
+export function assertCatalogConsistent(definitions: readonly ReportDefinition[] = Object.values(reports)): void {
+  for (const def of definitions) {
     const allowed = new Set<string>(requestTypes[def.requestType].columns);
     const unknown = def.columns.filter((c) => !allowed.has(c));
     if (unknown.length > 0) throw new Error(`${def.name}: columns not in ${def.requestType}: ${unknown.join(', ')}`);

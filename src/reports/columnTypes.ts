@@ -15,7 +15,10 @@ export type ColumnType =
   | 'text'
   /** A calendar date (BudgetSummary's Date). */
   | 'date'
-  /** TimePeriod: date for Daily/Weekly/Monthly, timestamptz for Hourly, smallint for DayOfWeek/HourOfDay. */
+  /**
+   * TimePeriod: timestamptz for Hourly (UTC), smallint for DayOfWeek (1-7) and HourOfDay (0-23), and for
+   * the calendar aggregations the date the period starts (a Yearly "2026" is 2026-01-01).
+   */
   | 'timePeriod';
 
 export type ColumnRole = 'attribute' | 'metric';
@@ -106,7 +109,11 @@ const DECIMAL_METRIC = [
   /^ConversionDelay$/,
   /^(MonthlyBudget|DailySpend|MonthToDateSpend)$/,
   /^ProportionOfSpend$/,
+  /^BenchmarkBid$/,
 ];
+
+/** Attributes that are numbers: they group rows like any attribute but compare as numbers. */
+const NUMERIC_ATTRIBUTES = new Set(['Price']);
 
 /** Scores Microsoft computes per entity; "--" when not computed. Numeric, but they do not group rows. */
 const SCORES = new Set([
@@ -129,6 +136,7 @@ export function columnSpec(column: string): ColumnSpec {
   if (column === 'TimePeriod') return { type: 'timePeriod', role: 'attribute' };
   if (column === 'Date') return { type: 'date', role: 'attribute' };
   if (TEXT_IDS.has(column)) return { type: 'text', role: 'attribute' };
+  if (NUMERIC_ATTRIBUTES.has(column)) return { type: 'numeric', role: 'attribute' };
   if (/Id$/.test(column)) return { type: 'bigint', role: 'attribute' };
   if (COUNTS.has(column)) return { type: 'bigint', role: 'metric' };
   if (PERCENTS.has(column) || /Percent$/.test(column)) return { type: 'percent', role: 'metric' };

@@ -1,5 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
-import { aggregations, type Aggregation } from '../reports/catalog.js';
+import { builtinAggregations as aggregations, type Aggregation } from '../reports/catalog.js';
 import { NS } from '../soap/namespaces.js';
 import { SimFault } from './apiErrors.js';
 import { aggregationAllowsPeriod, calendarDate, DEFAULT_REPORT_TIME_ZONE, predefinedWindow, todayIn, type DayWindow } from './reportTime.js';

@@ -1,6 +1,7 @@
 import { RequestValidationError } from '../errors.js';
-import type { Aggregation } from '../reports/catalog.js';
+import { aggregations, type Aggregation } from '../reports/aggregations.js';
 import { requestTypes, type ReportRequestType } from '../reports/columnEnums.js';
+import type { PredefinedPeriod } from '../reports/periods.js';
 import { reportTimeZoneIana, type ReportTimeZone } from '../reports/timeZones.js';
 import { NS } from './namespaces.js';
 
@@ -13,19 +14,9 @@ import { NS } from './namespaces.js';
  * that could not be serialized into a schema-valid request.
  */
 
-/** Microsoft's ReportAggregation enum; the catalog's Aggregation is the subset we store in tables. */
-export const reportAggregations = [
-  'Summary',
-  'Hourly',
-  'Daily',
-  'Weekly',
-  'Monthly',
-  'Yearly',
-  'HourOfDay',
-  'DayOfWeek',
-  'WeeklyStartingMonday',
-] as const;
-export type ReportAggregation = Aggregation | (typeof reportAggregations)[number];
+/** Microsoft's ReportAggregation enum (src/reports/aggregations.ts). */
+export const reportAggregations = aggregations;
+export type ReportAggregation = Aggregation;
 
 export interface ReportRequestSpec {
   requestType: ReportRequestType;
@@ -38,6 +29,11 @@ export interface ReportRequestSpec {
   /** Inclusive window, YYYY-MM-DD, in `timeZone`. Ignored by the two request types without Time. */
   from: string;
   to: string;
+  /**
+   * Sent instead of the custom range when set: HourOfDay and DayOfWeek accept only predefined periods.
+   * `from`/`to` must then be that period's window (requestSpec.ts picks it).
+   */
+  predefinedTime?: PredefinedPeriod;
   timeZone: ReportTimeZone;
   /** Shown in the report header; at most 200 characters. */
   reportName: string;
@@ -83,11 +79,10 @@ export function buildReportRequest(spec: ReportRequestSpec): Record<string, unkn
         break;
       case 'Time':
         // WCF order is alphabetical: End before Start. No PredefinedTime with a custom range (2008).
-        request.Time = {
-          CustomDateRangeEnd: toReportDate(spec.to),
-          CustomDateRangeStart: toReportDate(spec.from),
-          ReportTimeZone: spec.timeZone,
-        };
+        request.Time =
+          spec.predefinedTime === undefined
+            ? { CustomDateRangeEnd: toReportDate(spec.to), CustomDateRangeStart: toReportDate(spec.from), ReportTimeZone: spec.timeZone }
+            : { PredefinedTime: spec.predefinedTime, ReportTimeZone: spec.timeZone };
         break;
       default:
         // Filter, MaxRows, Sort: optional and unused.

@@ -27,7 +27,7 @@ let queue: Queue;
 let range: { from: string; to: string };
 
 const snapshot = async () =>
-  (await env.db.database.pool.query(`SELECT * FROM campaign_performance_daily ORDER BY account_id, time_period, campaign_id, device_type, network`)).rows.map(
+  (await env.db.database.pool.query(`SELECT * FROM campaign_performance_daily ORDER BY account_id, time_period, campaign_id, device_type, network, delivered_match_type`)).rows.map(
     ({ run_id: _run, loaded_at: _loaded, ...row }) => row,
   );
 

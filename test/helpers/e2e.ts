@@ -38,6 +38,8 @@ export async function startE2e(label: string, overrides: Partial<SimulatorOption
     LOCK_DURATION_MS: '5000',
     STALLED_INTERVAL_MS: '1000',
     LOG_LEVEL: 'info',
+    // Tests plan and count jobs: pin the enabled reports instead of following the default set.
+    REPORTS: 'campaign_performance:daily',
   };
   const logs: string[] = [];
   const sink = new Writable({

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bundledReportingWsdl } from '../../src/paths.js';
-import { assertCatalogConsistent, keyColumns, reportColumns, reports } from '../../src/reports/catalog.js';
+import { reportTableSpec } from '../../src/db/reportTableSpec.js';
+import { assertCatalogConsistent, reportColumns, reports } from '../../src/reports/catalog.js';
 import { columnSpec, snakeCase } from '../../src/reports/columnTypes.js';
 import { renderReportingWsdl } from '../../src/soap/wsdl/reportingWsdl.js';
 
@@ -31,11 +32,11 @@ describe('report catalog', () => {
   });
 
   it('keys every attribute, led by account and time period', () => {
-    const key = keyColumns(reports.campaign_performance).map((c) => c.name);
-    expect(key.slice(0, 2)).toEqual(['AccountId', 'TimePeriod']);
-    const attributes = reportColumns(reports.campaign_performance).filter((c) => c.role === 'attribute');
-    expect(new Set(key)).toEqual(new Set(attributes.map((c) => c.name)));
-    expect(key).not.toContain('Impressions');
+    const { key } = reportTableSpec(reports.campaign_performance, 'Daily');
+    expect(key.lead.map((c) => c.sqlName)).toEqual(['account_id', 'time_period']);
+    const attributes = reportColumns(reports.campaign_performance, 'Daily').filter((c) => c.role === 'attribute');
+    expect(new Set([...key.lead, ...key.hashed].map((c) => c.sqlName))).toEqual(new Set(attributes.map((c) => c.sqlName)));
+    expect(key.hashed.map((c) => c.sqlName)).not.toContain('impressions');
   });
 
   it('keeps the bundled WSDL equal to its generator (npm run wsdl rewrites it)', () => {
