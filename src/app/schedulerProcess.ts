@@ -11,6 +11,50 @@ import { runTick, type TickDeps, type TickSummary } from '../schedule/tick.js';
 import { accountFilter, createDiscovery, reportTimeZoneIanaOf } from './discovery.js';
 import { createRedis } from './redis.js';
 
+/**
+ * One tick in this process, without the scheduler queue (`scheduler --once`), for deployments that
+ * prefer an external cron: the same discovery, plan and idempotent enqueue as a scheduled tick.
+ */
+export async function runTickOnce(config: Config, logger: Logger): Promise<TickSummary> {
+  await ensureDatabase(config.databaseUrl);
+  const database = createDatabase(config.databaseUrl, { max: 4, applicationName: 'msads-etl tick' });
+  const producer = createRedis(config.redisUrl, 'producer');
+  const reportQueue = createReportQueue(producer, config.queuePrefix, config.queues.reports);
+  try {
+    await runMigrations(database.pool);
+    const { lister, discovery } = await createDiscovery(config, logger);
+    return await runTick(tickDeps(config, logger, database.db, lister, discovery, reportQueue));
+  } finally {
+    await reportQueue.close();
+    producer.disconnect();
+    await database.close();
+  }
+}
+
+function tickDeps(
+  config: Config,
+  logger: Logger,
+  db: TickDeps['db'],
+  lister: TickDeps['lister'],
+  discovery: TickDeps['discovery'],
+  reportQueue: TickDeps['reportQueue'],
+): TickDeps {
+  return {
+    db,
+    lister,
+    discovery,
+    reportQueue,
+    allowList: config.nango.connectionIds,
+    filter: accountFilter(config),
+    reports: enabledReports(config),
+    lookbackDays: config.schedule.lookbackDays,
+    timeZone: reportTimeZoneIanaOf(config),
+    attempts: config.worker.attempts,
+    logger,
+    now: () => new Date(),
+  };
+}
+
 export interface RunningScheduler {
   worker: Worker<TickJobData, TickSummary>;
   /** Stops taking ticks, lets a running one finish within graceMs, then closes everything. */
@@ -31,20 +75,7 @@ export async function startSchedulerProcess(config: Config, logger: Logger, opti
     const { lister, discovery } = await createDiscovery(config, logger);
     const reportQueue = createReportQueue(producer, config.queuePrefix, config.queues.reports);
     const schedulerQueue = createSchedulerQueue(producer, config.queuePrefix, config.queues.scheduler);
-    const deps: TickDeps = {
-      db: database.db,
-      lister,
-      discovery,
-      reportQueue,
-      allowList: config.nango.connectionIds,
-      filter: accountFilter(config),
-      reports: enabledReports(config),
-      lookbackDays: config.schedule.lookbackDays,
-      timeZone: reportTimeZoneIanaOf(config),
-      attempts: config.worker.attempts,
-      logger,
-      now: () => new Date(),
-    };
+    const deps = tickDeps(config, logger, database.db, lister, discovery, reportQueue);
     await registerNightlySchedule(schedulerQueue, config.schedule);
     const worker = new Worker<TickJobData, TickSummary>(
       config.queues.scheduler,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startSchedulerProcess } from '../app/schedulerProcess.js';
+import { runTickOnce, startSchedulerProcess } from '../app/schedulerProcess.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 
@@ -8,10 +8,16 @@ export function registerScheduler(program: Command): void {
     .command('scheduler')
     .description('register the nightly schedule (SCHEDULE_CRON in SCHEDULE_TZ) and plan + enqueue each night’s report jobs; run until SIGINT/SIGTERM')
     .option('--tick-now', 'also run a tick right away')
+    .option('--once', 'run one tick in this process and exit (for an external cron), printing its summary')
     .option('--grace <seconds>', 'how long a running tick may take to finish on shutdown', '30')
-    .action(async (options: { tickNow?: boolean; grace: string }) => {
+    .action(async (options: { tickNow?: boolean; once?: boolean; grace: string }) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
+      if (options.once) {
+        const summary = await runTickOnce(config, logger);
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
       const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false });
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {

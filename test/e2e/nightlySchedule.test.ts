@@ -224,6 +224,18 @@ describe('nightly schedule', () => {
   });
 });
 
+describe('scheduler --once', () => {
+  it('runs one tick in the foreground and prints its summary', async () => {
+    const once = await runCli(['scheduler', '--once'], { ...env.env, LOOKBACK_DAYS: String(LOOKBACK), LOG_LEVEL: 'warn' });
+    expect(once.code).toBe(0);
+    const summary = JSON.parse(once.stdout) as TickSummary;
+    expect(summary.connections.needsReauth).toEqual([]);
+    expect(summary.jobs.planned).toBe(7);
+    expect(summary.jobs.added + summary.jobs.reAdded + summary.jobs.alreadyQueued).toBe(7);
+    await waitAll((await reportQueue.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).map((j) => j.id as string));
+  });
+});
+
 describe('hash-tagged queue prefix', () => {
   it('a tick and its report jobs run under {prefix}, every key inside the hash tag', async () => {
     const { prefix: raw, cleanup } = createTestPrefix('tag');
