@@ -30,7 +30,11 @@ export function registerConnections(program: Command): void {
         await runMigrations(database.pool);
         if (options.refresh) {
           const { lister, discovery } = await createDiscovery(config, cliLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
-          const ids = options.connection ? [options.connection] : await listWantedConnections(config, lister);
+          const wanted = await listWantedConnections(config, lister);
+          if (options.connection && !(await lister.listConnections()).some((c) => c.connectionId === options.connection)) {
+            throw new Error(`--connection ${options.connection}: Nango has no such connection in integration "${config.nango.integrationId}"`);
+          }
+          const ids = options.connection ? [options.connection] : wanted;
           await recordConnectionsSeen(database.db, ids);
           await refreshConnections({ db: database.db, discovery }, ids);
         }
