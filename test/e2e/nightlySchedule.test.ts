@@ -219,6 +219,11 @@ describe('nightly schedule', () => {
     } finally {
       env.sim.faults.invalidCredentialConnections.delete('conn-b');
     }
+    // An operator need not wait for the night: a refresh with the credential Nango holds lifts the mark.
+    const refreshed = await runCli(['connections', '--refresh', '--json'], env.env);
+    expect(refreshed.code).toBe(0);
+    const listing = JSON.parse(refreshed.stdout) as { connections: { connectionId: string; health: string; healthReason: string | null }[] };
+    expect(listing.connections.find((c) => c.connectionId === 'conn-b')).toMatchObject({ health: 'ok', healthReason: null });
     expect((await tick()).connections.needsReauth).toEqual([]);
     await waitAll((await reportQueue.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).map((j) => j.id as string));
   });
