@@ -142,7 +142,7 @@ describe('recovered faults end with exactly the simulator rows', () => {
     arm();
     const outcome = await runWindow();
     expect(outcome.failedReason).toBeUndefined();
-    expect(outcome.run).toMatchObject({ status: 'succeeded', attempt: expected.attempt, submits: expected.submits ?? 1 });
+    expect(outcome.run).toMatchObject({ status: 'succeeded', attempt: expected.attempt, submits: (expected as { submits?: number }).submits ?? 1 });
     await expectSimulatorRows();
     if (_name.includes('109')) expect(env.sim.stats.tokenRefreshes).toBeGreaterThan(refreshesBefore);
     if (_name.includes('117')) expect(env.sim.stats.faultsReturned['117']).toBe(throttlesBefore + 2);
