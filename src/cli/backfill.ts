@@ -10,7 +10,8 @@ import { filterAccounts } from '../discovery/filters.js';
 import { refreshConnections } from '../discovery/refresh.js';
 import { reportJobId, type ReportTarget } from '../jobs/reportJobData.js';
 import { createReportQueue, enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
-import { aggregations, reportNames, reports } from '../reports/catalog.js';
+import { aggregationSlug, aggregations, parseAggregation } from '../reports/aggregations.js';
+import { createReportRegistry } from '../reports/registry.js';
 import { todayIn } from '../schedule/dates.js';
 import { enabledReports, plannedReport } from '../schedule/enabledReports.js';
 import { planBackfill, type PlannedReport } from '../schedule/planner.js';
@@ -37,8 +38,8 @@ export function registerBackfill(program: Command): void {
     .description('load a date range for connections, accounts and reports, split into windows, at backfill priority; shows progress until all finish')
     .requiredOption('--connection <id>', 'a Nango connection id, or "all" (every connection of the integration, CONNECTION_IDS applied)')
     .option('--account <id...>', 'only these account ids (default: every discovered account the account filters keep)')
-    .requiredOption('--report <name>', `a report (${reportNames.join(', ')}) or "all" (every enabled report)`)
-    .option('--aggregation <name>', `aggregation (${aggregations.map((a) => a.toLowerCase()).join(', ')}); default daily for a named report, every enabled one for "all"`)
+    .requiredOption('--report <name>', 'a report name (built-in or a custom report of REPORTS_FILE) or "all" (every enabled report, REPORTS)')
+    .option('--aggregation <name>', `aggregation (${aggregations.map(aggregationSlug).join(', ')}); default daily for a named report, every enabled one for "all"`)
     .requiredOption('--from <YYYY-MM-DD>', 'first day')
     .requiredOption('--to <YYYY-MM-DD>', 'last day (inclusive)')
     .option('--window-days <n>', 'days per report window (default 31 for daily, 7 for hourly)')
@@ -49,21 +50,23 @@ export function registerBackfill(program: Command): void {
 }
 
 function resolveReports(config: Config, options: BackfillOptions): PlannedReport[] {
-  const aggregation = options.aggregation === undefined ? undefined : aggregations.find((a) => a.toLowerCase() === options.aggregation?.toLowerCase());
+  const aggregation = options.aggregation === undefined ? undefined : parseAggregation(options.aggregation);
   if (options.aggregation !== undefined && aggregation === undefined) {
-    throw new Error(`--aggregation "${options.aggregation}" is not one of ${aggregations.map((a) => a.toLowerCase()).join(', ')}`);
+    throw new Error(`--aggregation "${options.aggregation}" is not one of ${aggregations.map(aggregationSlug).join(', ')}`);
   }
+  const registry = createReportRegistry(config.customReports);
   if (options.report === 'all') {
-    const enabled = enabledReports(config).filter((r) => aggregation === undefined || r.aggregation === aggregation);
-    if (enabled.length === 0) throw new Error(`no enabled report has the ${options.aggregation} aggregation`);
+    const enabled = enabledReports(config, registry).filter((r) => aggregation === undefined || r.aggregation === aggregation);
+    if (enabled.length === 0) throw new Error(`no enabled report has the ${options.aggregation} aggregation (REPORTS)`);
     return enabled;
   }
-  if (!(reportNames as readonly string[]).includes(options.report)) throw new Error(`--report "${options.report}" is not one of ${reportNames.join(', ')}, all`);
-  const name = options.report as PlannedReport['report'];
+  const report = registry.find(options.report);
+  if (!report) throw new Error(`--report "${options.report}" is not one of ${registry.all().map((r) => r.name).join(', ')}, all`);
   const agg = aggregation ?? 'Daily';
-  const offered = (reports as Record<string, { aggregations?: readonly string[] } | undefined>)[name]?.aggregations;
-  if (offered && !offered.includes(agg)) throw new Error(`report ${name} has no ${agg} table (it has: ${offered.join(', ')})`);
-  return [plannedReport(name, agg)];
+  if (!report.aggregations.includes(agg)) {
+    throw new Error(`report ${report.name} has no ${aggregationSlug(agg)} table (it has: ${report.aggregations.map(aggregationSlug).join(', ')})`);
+  }
+  return [plannedReport(registry, report.name, agg)];
 }
 
 async function backfill(config: Config, options: BackfillOptions): Promise<number> {
@@ -173,7 +176,7 @@ function summaryTable(jobs: readonly ReportTarget[], outcomes: ReadonlyMap<strin
   const groups = new Map<string, { key: string[]; done: number; failed: number; pending: number; rows: number }>();
   const failures: string[][] = [];
   for (const job of jobs) {
-    const key = [job.connectionId, job.accountId, job.report, job.aggregation.toLowerCase()];
+    const key = [job.connectionId, job.accountId, job.report, aggregationSlug(job.aggregation)];
     const g = groups.get(key.join('|')) ?? { key, done: 0, failed: 0, pending: 0, rows: 0 };
     const o = outcomes.get(reportJobId(job));
     if (!o) g.pending++;

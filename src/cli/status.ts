@@ -7,6 +7,7 @@ import { listConnectionRows } from '../db/connections.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { listTargetStatus, type TargetStatus } from '../db/runStatus.js';
 import { accountFilterReason } from '../discovery/filters.js';
+import { aggregationSlug, parseAggregation } from '../reports/aggregations.js';
 import { addDays, daysBetween, todayIn } from '../schedule/dates.js';
 import { enabledReports } from '../schedule/enabledReports.js';
 import { formatAge, renderTable, truncate } from './table.js';
@@ -16,6 +17,12 @@ import { formatAge, renderTable, truncate } from './table.js';
  * last failure with its reason, and the connections that need re-authorization. Exits 1 when anything
  * is failing (latest run failed, or a connection needs re-authorization) so cron or monitoring can alert.
  */
+
+/** "WeeklyStartingMonday" → "weekly_starting_monday", as the CLI spells aggregations. */
+const slug = (aggregation: string): string => {
+  const parsed = parseAggregation(aggregation);
+  return parsed ? aggregationSlug(parsed) : aggregation.toLowerCase();
+};
 
 type State = 'ok' | 'FAILING' | 'NEEDS_REAUTH' | 'running' | 'never loaded';
 
@@ -109,7 +116,7 @@ export function registerStatus(program: Command): void {
                   r.connectionId,
                   r.accountId,
                   truncate(r.accountName ?? '-', 30),
-                  `${r.report} ${r.aggregation.toLowerCase()}`,
+                  `${r.report} ${slug(r.aggregation)}`,
                   r.lastOk ? `${r.lastOk.from}..${r.lastOk.to}` : '-',
                   formatAge(r.lastOk?.finishedAt, now),
                   r.behindDays === null ? '-' : r.behindDays === 0 ? 'up to date' : `${r.behindDays}d behind`,

@@ -116,7 +116,8 @@ export function defaultWindowDays(aggregation: Aggregation): number {
     case 'Daily':
       return 31;
     default:
-      // Weekly/Monthly periods are widened to whole weeks/months by the loader: keep windows long.
+      // Weekly and coarser periods are widened to whole periods by the loader, and Summary-like
+      // aggregations are figures for their window: keep windows long.
       return 366;
   }
 }
@@ -134,11 +135,12 @@ export function splitWindows(from: string, to: string, days: number): Window[] {
 
 /** Clamps a window to Microsoft's retention on `today`, saying what changed. */
 export function clampWindow(window: Window, r: PlannedReport, today: string): { window: Window | null; warning?: PlanWarning } {
-  const earliest = earliestAvailableDay(today, r.retention);
   const base = { report: r.report, aggregation: r.aggregation, requested: window };
-  if (earliest === undefined) {
+  if (r.retention === null) {
     return { window: null, warning: { kind: 'outside_retention', ...base, message: `${r.report} ${r.aggregation}: Microsoft does not offer this aggregation; nothing planned` } };
   }
+  const earliest = earliestAvailableDay(today, r.retention);
+  if (earliest === undefined) return { window };
   if (window.to < earliest) {
     return {
       window: null,

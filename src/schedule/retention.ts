@@ -1,48 +1,28 @@
+import type { Aggregation } from '../reports/aggregations.js';
+import type { ReportRequestType } from '../reports/columnEnums.js';
+import { describeSpan, retentionSpan, type Span } from '../reports/requestRules.js';
 import { addDays, addMonths } from './dates.js';
 
 /**
- * How far back Microsoft keeps report data, per report type and aggregation (REPORTING-FACTS §6.4).
- * Requests for older days return nothing or fail, so windows are clamped to it. `null` = Microsoft does
- * not offer the aggregation for the report at all.
+ * How far back Microsoft keeps report data (REPORTING-FACTS §6.4), as the planner needs it. The table
+ * itself lives with the other request rules (src/reports/requestRules.ts), so validation and planning
+ * agree. `null` = Microsoft has no data at this aggregation (no hourly Share of Voice); `undefined` = not
+ * documented for the request type: nothing is clamped.
  */
-export type Retention = { months: number } | { days: number } | null;
+export type Retention = Span | null | undefined;
 
-interface RetentionRow {
-  hourly: Retention;
-  /** Daily and every coarser aggregation. */
-  daily: Retention;
+export function retentionFor(requestType: ReportRequestType, aggregation: Aggregation): Retention {
+  return retentionSpan(requestType, aggregation);
 }
 
-const DEFAULT: RetentionRow = { hourly: { months: 6 }, daily: { months: 36 } };
-
-/** The rows of §6.4 that differ from the default (hourly 6 months, daily and coarser 36 months). */
-const BY_REQUEST_TYPE: Readonly<Record<string, RetentionRow>> = {
-  PublisherUsagePerformanceReportRequest: { hourly: { months: 2 }, daily: { months: 36 } },
-  SearchQueryPerformanceReportRequest: { hourly: { months: 1 }, daily: { months: 36 } },
-  ProductSearchQueryPerformanceReportRequest: { hourly: { months: 1 }, daily: { months: 36 } },
-  DSASearchQueryPerformanceReportRequest: { hourly: { months: 1 }, daily: { months: 36 } },
-  GoalsAndFunnelsReportRequest: { hourly: { months: 1 }, daily: { months: 36 } },
-  ShareOfVoiceReportRequest: { hourly: null, daily: { months: 6 } },
-  GeographicPerformanceReportRequest: { hourly: { days: 14 }, daily: { months: 36 } },
-  UserLocationPerformanceReportRequest: { hourly: { days: 14 }, daily: { months: 36 } },
-  BudgetSummaryReportRequest: { hourly: null, daily: { months: 24 } },
-  CallDetailReportRequest: { hourly: { months: 6 }, daily: { months: 6 } },
-  SearchCampaignChangeHistoryReportRequest: { hourly: { months: 6 }, daily: { months: 6 } },
-};
-
-export function retentionFor(requestType: string, aggregation: string): Retention {
-  const row = BY_REQUEST_TYPE[requestType] ?? DEFAULT;
-  return aggregation === 'Hourly' ? row.hourly : row.daily;
-}
-
-/** The oldest day Microsoft still has on `today`, or undefined when the aggregation is not offered. */
+/** The oldest day Microsoft still has on `today`; undefined when nothing is known (or nothing is kept). */
 export function earliestAvailableDay(today: string, retention: Retention): string | undefined {
-  if (retention === null) return undefined;
-  // "6 months" taken literally from today; a day more would be at Microsoft's discretion.
+  if (!retention) return undefined;
+  // "6 months" taken literally from today, as the request validation does.
   return 'months' in retention ? addMonths(today, -retention.months) : addDays(today, -retention.days);
 }
 
 export function describeRetention(retention: Retention): string {
   if (retention === null) return 'not offered';
-  return 'months' in retention ? `${retention.months} months` : `${retention.days} days`;
+  return retention === undefined ? 'not documented' : describeSpan(retention);
 }

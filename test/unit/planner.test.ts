@@ -84,6 +84,9 @@ describe('planNightly', () => {
     expect(clampWindow({ from: '2026-02-13', to: '2026-03-14' }, geo, '2026-03-15')).toMatchObject({ window: { from: '2026-03-01', to: '2026-03-14' } });
     const sov: PlannedReport = { report: 'campaign_performance', aggregation: 'Hourly', retention: retentionFor('ShareOfVoiceReportRequest', 'Hourly') };
     expect(clampWindow({ from: '2026-02-13', to: '2026-03-14' }, sov, '2026-03-15')).toMatchObject({ window: null, warning: { kind: 'outside_retention' } });
+    // Retention not documented for the request type: the window is left as asked.
+    const unknown: PlannedReport = { report: 'custom_x', aggregation: 'Daily', retention: undefined };
+    expect(clampWindow({ from: '2020-01-01', to: '2026-03-14' }, unknown, '2026-03-15')).toEqual({ window: { from: '2020-01-01', to: '2026-03-14' } });
   });
 
   it('loads an account that two connections reach once, through the first connection', () => {
