@@ -7,3 +7,4 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 export const migrationsFolder = resolve(projectRoot, 'migrations');
 export const bundledReportingWsdl = resolve(projectRoot, 'src/soap/wsdl/ReportingService.wsdl');
 export const bundledCustomerManagementWsdl = resolve(projectRoot, 'src/soap/wsdl/CustomerManagementService.wsdl');
+export const schemaDocPath = resolve(projectRoot, 'docs/SCHEMA.md');

@@ -20,7 +20,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const connection = createRedis(config.redisUrl);
   const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config));
   const { deps, close } = await createRunDeps(config, logger, { limiter });
-  await runMigrations(deps.database.pool);
+  await runMigrations(deps.database.pool, { reports: deps.reports });
   // Jobs of a connection marked needs_reauth fail fast with the recorded reason.
   const workerDeps = { ...deps, tokens: guardTokenSource(deps.tokens, deps.database.db) };
   const worker = createReportWorker(workerDeps, {

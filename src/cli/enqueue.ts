@@ -3,6 +3,7 @@ import { createRedis } from '../app/redis.js';
 import { loadConfig } from '../config.js';
 import { createReportQueue, enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
 import { createNangoTokenSource } from '../nango/tokenSource.js';
+import { createReportRegistry } from '../reports/registry.js';
 import { addTargetOptions, resolveTargets, type TargetOptions } from './targetOptions.js';
 
 export function registerEnqueue(program: Command): void {
@@ -17,7 +18,7 @@ export function registerEnqueue(program: Command): void {
             timeoutMs: 30_000,
           })
         : null;
-      const targets = await resolveTargets(options, tokens);
+      const targets = await resolveTargets(options, tokens, createReportRegistry(config.customReports));
       const connection = createRedis(config.redisUrl, 'producer');
       const queue = createReportQueue(connection, config.queuePrefix, config.queues.reports);
       try {

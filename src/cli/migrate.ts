@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createDatabase } from '../db/client.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
+import { createReportRegistry } from '../reports/registry.js';
 
 export function registerMigrate(program: Command): void {
   program
@@ -12,7 +13,7 @@ export function registerMigrate(program: Command): void {
       const created = await ensureDatabase(config.databaseUrl);
       const database = createDatabase(config.databaseUrl, { max: 1 });
       try {
-        await runMigrations(database.pool);
+        await runMigrations(database.pool, { reports: createReportRegistry(config.customReports) });
       } finally {
         await database.close();
       }

@@ -20,8 +20,8 @@ export function registerRunOnce(program: Command): void {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      await runMigrations(deps.database.pool);
-      const targets = await resolveTargets(options, deps.tokens);
+      await runMigrations(deps.database.pool, { reports: deps.reports });
+      const targets = await resolveTargets(options, deps.tokens, deps.reports);
       for (const target of targets) {
         process.stdout.write(`${target.report} ${target.aggregation} account ${target.accountId} ${target.from}..${target.to}\n`);
         const result = await runInForeground(deps, target, {

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
-import { aggregations, reportNames } from '../reports/catalog.js';
+import { aggregationSlug, aggregations, parseAggregation } from '../reports/aggregations.js';
+import { reportNames } from '../reports/catalog.js';
+import { builtinRegistry, type ReportRegistry } from '../reports/registry.js';
 import type { TokenSource } from '../nango/tokenSource.js';
 import { reportTargetSchema, type ReportTarget } from '../jobs/reportJobData.js';
 
@@ -19,12 +21,9 @@ export function addTargetOptions(command: Command): Command {
     .requiredOption('--connection <id>', 'Nango connection id')
     .option('--customer <id>', 'Microsoft CustomerId (default: the connection metadata key customer_id)')
     .option('--account <id...>', 'Microsoft account id(s) (default: the connection metadata key account_ids)')
-    .addOption(new Option('--report <name>', 'report').choices(reportNames).default('campaign_performance'))
-    .addOption(
-      new Option('--aggregation <name>', 'aggregation')
-        .choices(aggregations.map((a) => a.toLowerCase()))
-        .default('daily'),
-    )
+    // No fixed choices: custom reports of the configuration are valid names too (checked in resolveTargets).
+    .addOption(new Option('--report <name>', `report: ${reportNames.join(', ')} or a custom report`).default('campaign_performance'))
+    .addOption(new Option('--aggregation <name>', `aggregation: ${aggregations.map(aggregationSlug).join(', ')}`).default('daily'))
     .requiredOption('--from <YYYY-MM-DD>', 'first day of the window')
     .requiredOption('--to <YYYY-MM-DD>', 'last day of the window (inclusive)');
 }
@@ -39,7 +38,17 @@ function metadataIds(value: unknown): string[] {
  * Turns CLI options into validated targets. Customer and accounts come from the flags or, when left
  * out, from the Nango connection's metadata (keys customer_id and account_ids).
  */
-export async function resolveTargets(options: TargetOptions, tokens: TokenSource | null): Promise<ReportTarget[]> {
+export async function resolveTargets(
+  options: TargetOptions,
+  tokens: TokenSource | null,
+  reports: ReportRegistry = builtinRegistry,
+): Promise<ReportTarget[]> {
+  const report = reports.find(options.report);
+  if (!report) throw new Error(`--report: unknown report "${options.report}"; known: ${reports.all().map((r) => r.name).join(', ')}`);
+  const aggregation = parseAggregation(options.aggregation);
+  if (!aggregation || !report.aggregations.includes(aggregation)) {
+    throw new Error(`--aggregation: ${report.name} has ${report.aggregations.map(aggregationSlug).join(', ')}, not "${options.aggregation}"`);
+  }
   let customer = options.customer;
   let accounts = options.account ?? [];
   if (!customer || accounts.length === 0) {
@@ -50,7 +59,6 @@ export async function resolveTargets(options: TargetOptions, tokens: TokenSource
     if (!customer) throw new Error(`no --customer given and connection "${options.connection}" has no customer_id in its Nango metadata`);
     if (accounts.length === 0) throw new Error(`no --account given and connection "${options.connection}" has no account_ids in its Nango metadata`);
   }
-  const aggregation = aggregations.find((a) => a.toLowerCase() === options.aggregation.toLowerCase());
   return accounts.map((accountId) => {
     const parsed = reportTargetSchema.safeParse({
       connectionId: options.connection,

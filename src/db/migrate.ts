@@ -2,6 +2,10 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { migrationsFolder } from '../paths.js';
+import { builtinRegistry, type ReportRegistry } from '../reports/registry.js';
+import { applyComments, desiredComments } from './comments.js';
+import { syncCustomTables } from './customTables.js';
+import { reportTableSpec } from './reportTableSpec.js';
 
 // Any fixed 64-bit key works; every process that migrates must use the same one.
 const MIGRATION_LOCK_KEY = 7_215_330_118_402_611n;
@@ -35,14 +39,27 @@ export async function ensureDatabase(url: string): Promise<boolean> {
 
 /**
  * Applies pending migrations under an advisory lock, so several workers starting at once do not race
- * (drizzle's migrator takes no lock of its own).
+ * (drizzle's migrator takes no lock of its own). Then, under the same lock and in one transaction, the
+ * tables of the registry's custom reports are created or widened and every report table (and the
+ * documented ones) gets its COMMENTs.
  */
-export async function runMigrations(pool: pg.Pool): Promise<void> {
+export async function runMigrations(pool: pg.Pool, options: { reports?: ReportRegistry } = {}): Promise<void> {
+  const reports = options.reports ?? builtinRegistry;
+  const specs = reports.all().flatMap((def) => def.aggregations.map((agg) => reportTableSpec(def, agg)));
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     try {
       await migrate(drizzle(client), { migrationsFolder });
+      await client.query('BEGIN');
+      try {
+        await syncCustomTables(client, specs.filter((s) => s.report.custom));
+        await applyComments(client, desiredComments(specs));
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
     }

@@ -148,7 +148,12 @@ export function keyHashSql(hashed: readonly Pick<TableColumn, 'sqlName' | 'sqlTy
   return `(md5(${parts.join(` || '|' || `)})::uuid)`;
 }
 
+type KeyPart = Pick<TableColumn, 'sqlName' | 'sqlType'>;
+export interface KeyShape {
+  key: { name: string; lead: readonly KeyPart[]; hashed: readonly KeyPart[] };
+}
+
 /** The key's column list, as in CREATE UNIQUE INDEX … ON table (<this>). */
-export function keyColumnsSql(spec: Pick<ReportTableSpec, 'key'>): string {
+export function keyColumnsSql(spec: KeyShape): string {
   return [...spec.key.lead.map((c) => ident(c.sqlName)), keyHashSql(spec.key.hashed)].join(', ');
 }

@@ -10,7 +10,7 @@ import { columnSpec } from './columnTypes.js';
 
 const TIME_PERIOD: Record<Aggregation, string> = {
   Hourly:
-    'Start of the hour, as a UTC instant. Microsoft reports hours as "YYYY-MM-DD|H" relative to UTC whatever the ReportTimeZone (REPORTING-FACTS §5.4).',
+    'Start of the hour, as a UTC instant: Microsoft reports hours as "YYYY-MM-DD|H" relative to UTC, whatever the ReportTimeZone.',
   Daily: 'The day.',
   Weekly: 'The Sunday the week starts on. The current week holds the days reported so far.',
   WeeklyStartingMonday: 'The Monday the week starts on. The current week holds the days reported so far.',
@@ -44,5 +44,5 @@ export function columnDescription(column: string, aggregation: Aggregation): str
 
 export function tableDescription(report: ReportDefinition, aggregation: Aggregation): string {
   const origin = report.custom ? `Custom report (${report.requestType})` : `${report.requestType}`;
-  return `${report.description} ${origin}, ${aggregation} aggregation: ${WINDOW[aggregation]}. Money is in the row's currency, percents in percent units, '--' and empty values are NULL.`;
+  return `${report.description} ${origin}, ${aggregation} aggregation: ${WINDOW[aggregation]}. Money is in the account currency, percents in percent units, '--' and empty values are NULL.`;
 }

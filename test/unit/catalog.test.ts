@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bundledReportingWsdl } from '../../src/paths.js';
+import { is } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import * as reportSchema from '../../src/db/reportSchema.js';
 import { reportTableSpec } from '../../src/db/reportTableSpec.js';
-import { assertCatalogConsistent, reportColumns, reports } from '../../src/reports/catalog.js';
+import { builtinAggregations } from '../../src/reports/aggregations.js';
+import { assertCatalogConsistent, reportColumns, reports, requestColumns, tableName } from '../../src/reports/catalog.js';
+import { columnDocs } from '../../src/reports/columnDocs.js';
+import { requestTypes } from '../../src/reports/columnEnums.js';
+import { grainProblem, supportedAggregations } from '../../src/reports/requestRules.js';
+import { columnProblems } from '../../src/reports/validateRequest.js';
 import { columnSpec, snakeCase } from '../../src/reports/columnTypes.js';
 import { renderReportingWsdl } from '../../src/soap/wsdl/reportingWsdl.js';
 
@@ -37,6 +45,41 @@ describe('report catalog', () => {
     const attributes = reportColumns(reports.campaign_performance, 'Daily').filter((c) => c.role === 'attribute');
     expect(new Set([...key.lead, ...key.hashed].map((c) => c.sqlName))).toEqual(new Set(attributes.map((c) => c.sqlName)));
     expect(key.hashed.map((c) => c.sqlName)).not.toContain('impressions');
+  });
+
+  it('has the 17 built-in reports, each in every aggregation Microsoft supports of Hourly, Daily, Weekly, Monthly', () => {
+    expect(Object.keys(reports)).toHaveLength(17);
+    for (const def of Object.values(reports)) {
+      const expected = builtinAggregations.filter((a) => supportedAggregations(def.requestType).includes(a));
+      expect(def.aggregations, def.name).toEqual(def.name === 'budget_summary' ? ['Daily'] : expected);
+      expect(def.name).toBe(def.requestType.replace(/ReportRequest$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
+    }
+  });
+
+  it("requests, per aggregation, only columns Microsoft serves and accepts together", () => {
+    for (const def of Object.values(reports)) {
+      for (const aggregation of def.aggregations) {
+        const columns = requestColumns(def, aggregation);
+        expect(columnProblems(def.requestType, columns, aggregation), `${def.name} ${aggregation}`).toEqual([]);
+        expect(columns.filter((c) => grainProblem(c, aggregation) !== null)).toEqual([]);
+        if (requestTypes[def.requestType].columns.some((c) => c === 'CurrencyCode')) expect(columns, def.name).toContain('CurrencyCode');
+      }
+    }
+    expect(requestColumns(reports.campaign_performance, 'Hourly')).not.toContain('ImpressionSharePercent');
+    expect(requestColumns(reports.campaign_performance, 'Daily')).toContain('HistoricalQualityScore');
+    expect(requestColumns(reports.keyword_performance, 'Weekly')).not.toContain('QualityScore');
+    expect(requestColumns(reports.keyword_performance, 'Hourly')).toContain('QualityScore');
+  });
+
+  it('describes every default column', () => {
+    const undocumented = Object.values(reports).flatMap((def) => def.columns.filter((c) => c !== 'TimePeriod' && !columnDocs[c]));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('exports one drizzle table per built-in report × aggregation (src/db/reportSchema.ts)', () => {
+    const exported = (Object.values(reportSchema) as unknown[]).filter((v): v is PgTable => is(v, PgTable)).map((t) => getTableConfig(t).name);
+    const catalog = Object.values(reports).flatMap((def) => def.aggregations.map((a) => tableName(def, a)));
+    expect(exported.sort()).toEqual(catalog.sort());
   });
 
   it('keeps the bundled WSDL equal to its generator (npm run wsdl rewrites it)', () => {

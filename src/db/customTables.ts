@@ -1,0 +1,85 @@
+import pg from 'pg';
+import { keyColumnsSql, type KeyShape, type ReportTableSpec, type SqlType, type TableColumn } from './reportTableSpec.js';
+
+/**
+ * Tables of custom reports, made and widened by `migrate` at runtime (built-in tables come from
+ * drizzle-kit migrations; both follow reportTableSpec). A column added to a custom report becomes an
+ * added table column: no reset, rows loaded before keep their values and get NULL in the new column,
+ * and the key is rebuilt when an attribute joins it. A column removed from the configuration stays in
+ * the table with its old values and stays in the key, so old rows can never collide.
+ */
+
+const ident = (name: string) => pg.escapeIdentifier(name);
+
+const DDL_TYPE: Record<SqlType, string> = {
+  bigint: 'bigint',
+  smallint: 'smallint',
+  numeric: 'numeric',
+  text: 'text',
+  date: 'date',
+  timestamptz: 'timestamp with time zone',
+};
+
+const columnDdl = (c: TableColumn, required: boolean) =>
+  `${ident(c.sqlName)} ${DDL_TYPE[c.sqlType]}${c.source.kind === 'loadedAt' ? ' DEFAULT now()' : ''}${required ? ' NOT NULL' : ''}`;
+
+export function createTableSql(spec: Pick<ReportTableSpec, 'name' | 'columns'>): string {
+  return `CREATE TABLE ${ident(spec.name)} (${spec.columns.map((c) => columnDdl(c, c.notNull)).join(', ')})`;
+}
+
+export function createKeySql(spec: KeyShape & { name: string }): string {
+  return `CREATE UNIQUE INDEX ${ident(spec.key.name)} ON ${ident(spec.name)} (${keyColumnsSql(spec)})`;
+}
+
+/** What the key's index is over, kept as the index's comment so a change is seen without parsing indexdef. */
+const keySignature = (spec: KeyShape) => `msads-etl key: ${keyColumnsSql(spec)}`;
+
+const SQL_TYPE_OF: Record<string, SqlType> = Object.fromEntries(Object.entries(DDL_TYPE).map(([k, v]) => [v, k as SqlType]));
+
+/** Creates or widens the table of each spec; returns what it did, for the log. */
+export async function syncCustomTables(client: pg.ClientBase, specs: readonly ReportTableSpec[]): Promise<string[]> {
+  const done: string[] = [];
+  for (const spec of specs) {
+    const { rows } = await client.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+      [spec.name],
+    );
+    const existing = new Map(rows.map((r) => [r.column_name, r.data_type]));
+    if (existing.size === 0) {
+      await client.query(createTableSql(spec));
+      done.push(`created ${spec.name}`);
+    }
+    for (const column of spec.columns) {
+      const type = existing.get(column.sqlName);
+      if (existing.size > 0 && type === undefined) {
+        // Nullable whatever the spec says: rows loaded before have no value for it.
+        await client.query(`ALTER TABLE ${ident(spec.name)} ADD COLUMN ${columnDdl(column, false)}`);
+        done.push(`added ${spec.name}.${column.sqlName}`);
+      } else if (type !== undefined && type !== DDL_TYPE[column.sqlType]) {
+        throw new Error(
+          `custom report table ${spec.name}: column ${column.sqlName} is ${type} but the report now makes it ${DDL_TYPE[column.sqlType]}; ` +
+            'rename or drop the column (or the table) yourself, then migrate again',
+        );
+      }
+    }
+    const inSpec = new Set(spec.columns.map((c) => c.sqlName));
+    // Every leftover joins the key (a wider key can only split rows, never merge them). Timestamps and
+    // types we never create cannot be hashed immutably; they are never attributes here anyway.
+    const leftovers = [...existing].flatMap(([sqlName, type]) => {
+      const sqlType = SQL_TYPE_OF[type];
+      return inSpec.has(sqlName) || sqlType === undefined || sqlType === 'timestamptz' ? [] : [{ sqlName, sqlType }];
+    });
+    const keyed = { ...spec, key: { ...spec.key, hashed: [...spec.key.hashed, ...leftovers] } };
+    const current = await client.query<{ signature: string | null }>(
+      `SELECT obj_description(to_regclass($1), 'pg_class') AS signature`,
+      [pg.escapeIdentifier(spec.key.name)],
+    );
+    if (current.rows[0]?.signature !== keySignature(keyed)) {
+      await client.query(`DROP INDEX IF EXISTS ${ident(spec.key.name)}`);
+      await client.query(createKeySql(keyed));
+      await client.query(`COMMENT ON INDEX ${ident(spec.key.name)} IS ${pg.escapeLiteral(keySignature(keyed))}`);
+      done.push(`keyed ${spec.name}`);
+    }
+  }
+  return done;
+}

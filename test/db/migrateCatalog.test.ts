@@ -1,0 +1,155 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyComments, desiredComments } from '../../src/db/comments.js';
+import { createKeySql, createTableSql } from '../../src/db/customTables.js';
+import { runMigrations } from '../../src/db/migrate.js';
+import { reportTableSpec } from '../../src/db/reportTableSpec.js';
+import { loadReportCsv } from '../../src/load/loadReport.js';
+import { reports, requestColumns, type ReportDefinition } from '../../src/reports/catalog.js';
+import { customReportDefinition } from '../../src/reports/customReports.js';
+import { builtinRegistry, createReportRegistry } from '../../src/reports/registry.js';
+import { generateRows } from '../../src/simulator/generator.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { ACCOUNT, csvText, noFinish } from '../load/fixtures.js';
+
+/** What migrate makes of the catalog: comments, the runtime DDL of custom reports, the hashed key. */
+
+let testDb: TestDatabase;
+const pool = () => testDb.database.pool;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('migrate_catalog');
+});
+
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+async function columnsOf(table: string) {
+  const { rows } = await pool().query<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
+    `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY column_name`,
+    [table],
+  );
+  return rows;
+}
+
+async function indexDef(index: string): Promise<string | undefined> {
+  const { rows } = await pool().query<{ def: string }>(`SELECT pg_get_indexdef(to_regclass($1)) AS def`, [index]);
+  return rows[0]?.def ?? undefined;
+}
+
+describe('comments', () => {
+  it('describes every report table and column, and the run ledger', async () => {
+    const { rows } = await pool().query(
+      `SELECT obj_description('keyword_performance_hourly'::regclass, 'pg_class') AS table_comment,
+              col_description('keyword_performance_hourly'::regclass,
+                (SELECT attnum FROM pg_attribute WHERE attrelid = 'keyword_performance_hourly'::regclass AND attname = 'time_period')) AS hour,
+              col_description('campaign_performance_daily'::regclass,
+                (SELECT attnum FROM pg_attribute WHERE attrelid = 'campaign_performance_daily'::regclass AND attname = 'ctr')) AS ctr,
+              obj_description('report_runs'::regclass, 'pg_class') AS ledger`,
+    );
+    expect(rows[0].table_comment).toMatch(/KeywordPerformanceReportRequest, Hourly aggregation/);
+    expect(rows[0].hour).toMatch(/UTC/);
+    expect(rows[0].ctr).toMatch(/in percent/);
+    expect(rows[0].ledger).toMatch(/run ledger/);
+    const missing = await pool().query(
+      `SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname = ANY($1)
+          AND col_description(c.oid, a.attnum) IS NULL`,
+      [Object.values(reports).flatMap((d) => d.aggregations.map((a) => reportTableSpec(d, a).name))],
+    );
+    expect(missing.rows).toEqual([]);
+  });
+
+  it('are idempotent: a second migrate writes none', async () => {
+    await runMigrations(pool());
+    const specs = builtinRegistry.all().flatMap((d) => d.aggregations.map((a) => reportTableSpec(d, a)));
+    const client = await pool().connect();
+    try {
+      expect(await applyComments(client, desiredComments(specs))).toBe(0);
+    } finally {
+      client.release();
+    }
+  });
+});
+
+describe('table shape', () => {
+  it('runtime DDL (custom reports) makes the same tables and keys as the drizzle-kit migrations', async () => {
+    for (const def of Object.values(reports)) {
+      for (const aggregation of def.aggregations) {
+        const spec = reportTableSpec(def, aggregation);
+        const copy = { ...spec, name: `copy_${spec.name}`.slice(0, 55), key: { ...spec.key, name: `copy_${spec.key.name}`.slice(0, 60) } };
+        await pool().query(createTableSql(copy));
+        await pool().query(createKeySql(copy));
+        expect(await columnsOf(copy.name), spec.name).toEqual(await columnsOf(spec.name));
+        const normalize = (def?: string, name?: string, key?: string) => def?.replace(`${key} ON public.${name}`, 'KEY ON TABLE');
+        expect(normalize(await indexDef(copy.key.name), copy.name, copy.key.name)).toBe(normalize(await indexDef(spec.key.name), spec.name, spec.key.name));
+        await pool().query(`DROP TABLE ${copy.name}`);
+      }
+    }
+  });
+
+  it('keys URLs and ad text far beyond the btree row limit, and two rows differing only there are two rows', async () => {
+    const def = reports.ad_performance;
+    const columns = requestColumns(def, 'Daily');
+    const options = { columns, aggregation: 'Daily' as const, accountId: ACCOUNT, from: '2026-10-01', to: '2026-10-01', seed: 'long', shape: { campaigns: 1, adGroupsPerCampaign: 1, keywordsPerAdGroup: 1 } };
+    const [first] = [...generateRows(options)];
+    const long = `https://example.com/landing?${'utm_content=x&'.repeat(1_000)}`;
+    const a = [...first!.values];
+    const b = [...first!.values];
+    a[columns.indexOf('FinalUrl')] = `${long}a`;
+    b[columns.indexOf('FinalUrl')] = `${long}b`;
+    a[columns.indexOf('AdDescription')] = 'd'.repeat(20_000);
+    b[columns.indexOf('AdDescription')] = 'd'.repeat(20_000);
+    const target = { report: def, aggregation: 'Daily' as const, accountId: ACCOUNT, from: '2026-10-01', to: '2026-10-01', timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon' as const, runId: 1 };
+    const result = await loadReportCsv(pool(), target, Readable.from([csvText([columns, a, b])]), noFinish);
+    expect(result.rows).toBe(2);
+    const { rows } = await pool().query(`SELECT length(final_url) AS n FROM ad_performance_daily WHERE account_id = $1 ORDER BY final_url`, [ACCOUNT]);
+    expect(rows.map((r) => r.n)).toEqual([long.length + 1, long.length + 1]);
+    const again = await loadReportCsv(pool(), target, Readable.from([csvText([columns, a, a])]), noFinish).catch((e: Error) => e);
+    expect((again as Error).message).toMatch(/same attributes: 2 rows have \{"AccountId" : "123456789", "TimePeriod" : "2026-10-01"/);
+  });
+});
+
+describe('custom report tables', () => {
+  const base = { name: 'geo_weekday', requestType: 'GeographicPerformanceReportRequest' as const, aggregation: 'DayOfWeek' };
+  const registryOf = (columns: string[]) => createReportRegistry([customReportDefinition({ ...base, columns, aggregation: 'DayOfWeek' })]);
+  const def = (columns: string[]): ReportDefinition => registryOf(columns).get('geo_weekday');
+
+  it('are created by migrate, then widened when a column is added, keeping the rows loaded before', async () => {
+    await runMigrations(pool(), { reports: registryOf(['AccountName', 'Country', 'Impressions']) });
+    expect((await columnsOf('geo_weekday_day_of_week')).map((c) => c.column_name)).toEqual(
+      ['account_id', 'account_name', 'country', 'currency_code', 'impressions', 'loaded_at', 'report_time_zone', 'run_id', 'time_period', 'window_end', 'window_start'],
+    );
+    await pool().query(
+      `INSERT INTO geo_weekday_day_of_week (account_id, window_start, window_end, time_period, account_name, country, impressions, report_time_zone, run_id)
+       VALUES (1, '2026-10-01', '2026-10-07', 1, 'A', 'US', 10, 'tz', 1), (1, '2026-10-01', '2026-10-07', 1, 'A', 'CA', 5, 'tz', 1)`,
+    );
+    const before = await indexDef('geo_weekday_day_of_week_key');
+    await runMigrations(pool(), { reports: registryOf(['AccountName', 'Country', 'City', 'Impressions', 'Clicks']) });
+    const columns = await columnsOf('geo_weekday_day_of_week');
+    expect(columns.find((c) => c.column_name === 'city')).toMatchObject({ data_type: 'text', is_nullable: 'YES' });
+    expect(columns.find((c) => c.column_name === 'clicks')).toMatchObject({ data_type: 'bigint' });
+    const after = await indexDef('geo_weekday_day_of_week_key');
+    expect(after).not.toBe(before);
+    expect(after).toContain('city');
+    const { rows } = await pool().query(`SELECT country, impressions::int, city FROM geo_weekday_day_of_week ORDER BY country`);
+    expect(rows).toEqual([
+      { country: 'CA', impressions: 5, city: null },
+      { country: 'US', impressions: 10, city: null },
+    ]);
+    // A column dropped from the configuration stays, with its values, and stays in the key.
+    await runMigrations(pool(), { reports: registryOf(['AccountName', 'City', 'Impressions', 'Clicks']) });
+    expect((await pool().query(`SELECT count(DISTINCT country)::int AS n FROM geo_weekday_day_of_week`)).rows[0].n).toBe(2);
+    expect(await indexDef('geo_weekday_day_of_week_key')).toContain('country');
+    expect(def(['AccountName', 'Country', 'Impressions']).custom).toBe(true);
+  });
+
+  it('refuses a column whose type changed, naming it', async () => {
+    await pool().query(`ALTER TABLE geo_weekday_day_of_week ALTER COLUMN clicks TYPE text`);
+    const err = await runMigrations(pool(), { reports: registryOf(['AccountName', 'City', 'Impressions', 'Clicks']) }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/column clicks is text but the report now makes it bigint/);
+    await pool().query(`ALTER TABLE geo_weekday_day_of_week ALTER COLUMN clicks TYPE bigint USING clicks::bigint`);
+  });
+});
