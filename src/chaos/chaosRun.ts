@@ -171,11 +171,8 @@ async function main(): Promise<void> {
     if (n < expected.rows) missing += expected.rows - n;
     if (n > expected.rows) extra += n - expected.rows;
   }
-  const duplicates = (
-    await database.pool.query<{ n: number }>(
-      `SELECT coalesce(sum(c - 1), 0)::int AS n FROM (SELECT count(*) AS c FROM campaign_performance_daily GROUP BY account_id, time_period, campaign_id, device_type, network HAVING count(*) > 1) d`,
-    )
-  ).rows[0]?.n ?? 0;
+  // The unique key makes an exact copy impossible, so a duplicate shows as a row beyond the expected count.
+  const duplicates = extra;
   const ledger = (
     await database.pool.query<{ runs: number; retries: number; failed: number; succeeded: number }>(
       `SELECT count(*)::int AS runs, coalesce(sum(attempt - 1), 0)::int AS retries,
@@ -199,7 +196,7 @@ async function main(): Promise<void> {
     ['retries (attempts beyond the first)', ledger?.retries ?? 0],
     ['ledger runs (succeeded / failed)', `${ledger?.runs ?? 0} (${ledger?.succeeded ?? 0} / ${ledger?.failed ?? 0})`],
     ['rows expected', expectedRows],
-    ['duplicates', duplicates + extra],
+    ['duplicates', duplicates],
     ['missing rows', missing],
     ['wall time', `${wallSeconds} s`],
   ] as const;
@@ -213,7 +210,7 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbUrl.pathname.slice(1))} WITH (FORCE)`);
   await admin.end();
-  if (duplicates + extra > 0 || missing > 0) process.exitCode = 1;
+  if (duplicates > 0 || missing > 0) process.exitCode = 1;
 }
 
 await main();
