@@ -90,7 +90,8 @@ export function registerStatus(program: Command): void {
         rows.sort((x, y) => x.connectionId.localeCompare(y.connectionId) || Number(x.accountId) - Number(y.accountId) || x.report.localeCompare(y.report));
 
         const deadConnections = connections.filter((c) => c.health === 'needs_reauth');
-        const failing = rows.filter((r) => r.state === 'FAILING' || r.state === 'NEEDS_REAUTH').length + deadConnections.length;
+        const failingTargets = rows.filter((r) => r.state === 'FAILING' || r.state === 'NEEDS_REAUTH').length;
+        const failing = failingTargets + deadConnections.length;
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ today, failing: failing > 0, connections, targets: rows }, null, 2)}\n`);
         } else {
@@ -127,7 +128,9 @@ export function registerStatus(program: Command): void {
                 ]),
               ),
               '',
-              failing > 0 ? `${failing} failing` : 'all ok',
+              failing > 0
+                ? `FAILING: ${failingTargets} report target(s) failing or blocked, ${deadConnections.length} connection(s) needing re-authorization`
+                : 'all ok',
               '',
             ].join('\n'),
           );

@@ -179,6 +179,7 @@ describe('nightly schedule', () => {
       expect(status.code).toBe(1);
       expect(status.stdout).toMatch(/conn-c\s+NEEDS REAUTH/);
       expect(status.stdout).toMatch(/conn-a\s+111000001\s+.*up to date\s+ok/);
+      expect(status.stdout).toMatch(/FAILING: 2 report target\(s\) failing or blocked, 1 connection\(s\) needing re-authorization/);
       const listing = await runCli(['connections'], env.env);
       expect(listing.code).toBe(0);
       expect(listing.stdout).toMatch(/conn-c\s+NEEDS REAUTH/);
