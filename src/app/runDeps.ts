@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { createNangoTokenSource } from '../nango/tokenSource.js';
 import { createReportRegistry } from '../reports/registry.js';
 import { createReportingService } from '../soap/reportingClient.js';
+import { noopObserver, type RunObserver } from '../jobs/observer.js';
 import type { CallLimiter, LimiterSettings } from '../throttle/limiter.js';
 import { createLocalLimiter } from '../throttle/localLimiter.js';
 
@@ -16,7 +17,7 @@ import { createLocalLimiter } from '../throttle/localLimiter.js';
 export async function createRunDeps(
   config: Config,
   logger: Logger,
-  options: { limiter?: CallLimiter } = {},
+  options: { limiter?: CallLimiter; observer?: RunObserver } = {},
 ): Promise<{ deps: ReportRunDeps; close(): Promise<void> }> {
   const { nangoSecretKey, developerToken } = requireCredentials(config);
   const database = createDatabase(config.databaseUrl, { max: Math.max(4, config.worker.concurrency + 2) });
@@ -46,6 +47,7 @@ export async function createRunDeps(
       limiter: options.limiter ?? createLocalLimiter(limiterSettings(config)),
       reports: createReportRegistry(config.customReports),
       throttleWaits: { callRateMs: config.throttle.callRateWaitMs, concurrencyMs: config.throttle.concurrencyWaitMs },
+      observer: options.observer ?? noopObserver,
       logger,
       now: () => Date.now(),
     };

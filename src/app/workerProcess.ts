@@ -2,6 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { guardTokenSource } from '../discovery/healthGuard.js';
+import type { RunObserver } from '../jobs/observer.js';
 import { createReportWorker } from '../jobs/reportWorker.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from './redis.js';
@@ -15,11 +16,15 @@ export interface RunningWorker {
 }
 
 /** Starts a report worker: migrations (under an advisory lock), then the BullMQ worker. */
-export async function startWorkerProcess(config: Config, logger: Logger): Promise<RunningWorker> {
+export async function startWorkerProcess(
+  config: Config,
+  logger: Logger,
+  options: { observer?: RunObserver } = {},
+): Promise<RunningWorker> {
   await ensureDatabase(config.databaseUrl);
   const connection = createRedis(config.redisUrl);
   const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config));
-  const { deps, close } = await createRunDeps(config, logger, { limiter });
+  const { deps, close } = await createRunDeps(config, logger, { limiter, ...options });
   await runMigrations(deps.database.pool, { reports: deps.reports });
   // Jobs of a connection marked needs_reauth fail fast with the recorded reason.
   const workerDeps = { ...deps, tokens: guardTokenSource(deps.tokens, deps.database.db) };

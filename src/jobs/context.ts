@@ -6,6 +6,7 @@ import type { Secret } from '../secret.js';
 import type { ReportRegistry } from '../reports/registry.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CallLimiter } from '../throttle/limiter.js';
+import type { RunObserver } from './observer.js';
 import type { PollSettings } from './pollSchedule.js';
 
 /**
@@ -39,6 +40,8 @@ export interface ReportRunDeps {
   reports: ReportRegistry;
   /** How long a key waits after Microsoft throttles it (117) or refuses a submit for concurrency (207). */
   throttleWaits: { callRateMs: number; concurrencyMs: number };
+  /** Metrics, traces and alerts; noopObserver when none are configured. */
+  observer: RunObserver;
   logger: Logger;
   now: () => number;
 }

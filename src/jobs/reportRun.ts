@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRun, getRun, markLoaded, markSubmitted, recordPoll } from '../db/reportRuns.js';
-import { DownloadExpiredError, MsAdsFaultError, ReportGenerationError } from '../errors.js';
+import { DownloadExpiredError, MsAdsFaultError, ProtocolError, ReportGenerationError } from '../errors.js';
 import { downloadToFile } from '../load/download.js';
 import { loadReportCsv, loadReportZip, type LoadTarget } from '../load/loadReport.js';
 import type { ReportingCallAuth } from '../soap/reportingClient.js';
@@ -9,6 +9,7 @@ import { limiterKey, withJitter } from '../throttle/limiter.js';
 import { classifyError } from './classifyError.js';
 import type { ReportRunDeps } from './context.js';
 import { nextPollDelayMs } from './pollSchedule.js';
+import type { RunAttributes } from './observer.js';
 import type { ReportJobData, ReportProgress } from './reportJobData.js';
 import { buildRequestSpec } from './requestSpec.js';
 
@@ -82,7 +83,18 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
   const runId = data.runId as number;
   const key = limiterKey(deps.developerToken, data.customerId);
   // Our own limiter asked us to wait: park the run (it costs nothing and holds no worker slot).
-  const throttled = (waitMs: number): StepOutcome => ({ kind: 'wait', untilMs: deps.now() + withJitter(waitMs), reason: 'throttled' });
+  const throttled = (waitMs: number): StepOutcome => {
+    deps.observer.throttled('limiter', { customerId: data.customerId });
+    return { kind: 'wait', untilMs: deps.now() + withJitter(waitMs), reason: 'throttled' };
+  };
+  const attributes = (): RunAttributes => ({
+    connectionId: data.connectionId,
+    accountId: data.accountId,
+    report: data.report,
+    aggregation: data.aggregation,
+    runId,
+    reportRequestId: data.reportRequestId,
+  });
   let urlRefreshes = 0;
 
   for (;;) {
@@ -92,7 +104,9 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
       if (slotWait > 0) return throttled(slotWait);
       const callWait = await deps.limiter.acquireCall(key);
       if (callWait > 0) return throttled(callWait);
-      const submitted = await callWithToken(deps, data, (auth) => deps.reporting.submit(auth, spec, ctx.signal));
+      const submitted = await deps.observer.step('submit', attributes(), () =>
+        callWithToken(deps, data, 'SubmitGenerateReport', (auth) => deps.reporting.submit(auth, spec, ctx.signal)),
+      );
       const submits = data.submits + 1;
       // The id goes to the job and the ledger before anything else can fail.
       await Promise.all([
@@ -125,7 +139,10 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
     if (callWait > 0) return throttled(callWait);
     let status;
     try {
-      status = await callWithToken(deps, data, (auth) => deps.reporting.poll(auth, reportRequestId, ctx.signal));
+      status = await deps.observer.step('poll', attributes(), () =>
+        callWithToken(deps, data, 'PollGenerateReport', (auth) => deps.reporting.poll(auth, reportRequestId, ctx.signal)),
+      );
+      deps.observer.polled(attributes());
     } catch (err) {
       // Microsoft forgot the request (unknown or expired id): submit again rather than fail.
       if (classifyError(err).class === 'resubmit') {
@@ -164,7 +181,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
 
     await Promise.all([update({ polls }), recordPoll(db, runId, { polls, trackingId: status.trackingId, status: 'loading' })]);
     try {
-      const loaded = await load(deps, data, ctx.attempt, runId, status.downloadUrl, ctx.signal);
+      const loaded = await load(deps, data, ctx.attempt, runId, status.downloadUrl, ctx.signal, attributes());
       return {
         kind: 'done',
         summary: { runId, ...loaded, polls, submits: data.submits, reportRequestId },
@@ -187,6 +204,7 @@ async function load(
   runId: number,
   downloadUrl: string | null,
   signal: AbortSignal | undefined,
+  attributes: RunAttributes,
 ): Promise<{ status: 'succeeded' | 'empty'; rows: number; bytes: number }> {
   const target: LoadTarget = {
     report: deps.reports.get(data.report),
@@ -199,26 +217,36 @@ async function load(
   };
   if (downloadUrl === null) {
     // Success without a URL means Microsoft has no rows for this window: the window becomes empty.
-    const { rows } = await loadReportCsv(deps.database.pool, target, null, (client, outcome) =>
-      markLoaded(client, runId, { status: 'empty', rows: outcome.rows, bytes: 0, attempt }),
+    const started = deps.now();
+    const { rows } = await deps.observer.step('load', attributes, () =>
+      loadReportCsv(deps.database.pool, target, null, (client, outcome) =>
+        markLoaded(client, runId, { status: 'empty', rows: outcome.rows, bytes: 0, attempt }),
+      ),
     );
+    deps.observer.loaded(attributes, rows, deps.now() - started);
     return { status: 'empty', rows, bytes: 0 };
   }
   const dir = await mkdtemp(join(deps.tmpDir, 'msads-run-'));
   try {
-    const file = await downloadToFile(downloadUrl, {
-      dir,
-      maxBytes: deps.limits.downloadMaxBytes,
-      timeoutMs: deps.httpTimeoutMs,
-      ...(signal ? { signal } : {}),
-    });
-    const { rows } = await loadReportZip(
-      deps.database.pool,
-      target,
-      file.path,
-      { maxUncompressedBytes: deps.limits.unzippedMaxBytes },
-      (client, outcome) => markLoaded(client, runId, { status: 'succeeded', rows: outcome.rows, bytes: file.bytes, attempt }),
+    const file = await deps.observer.step('download', attributes, () =>
+      downloadToFile(downloadUrl, {
+        dir,
+        maxBytes: deps.limits.downloadMaxBytes,
+        timeoutMs: deps.httpTimeoutMs,
+        ...(signal ? { signal } : {}),
+      }),
     );
+    const started = deps.now();
+    const { rows } = await deps.observer.step('load', attributes, () =>
+      loadReportZip(
+        deps.database.pool,
+        target,
+        file.path,
+        { maxUncompressedBytes: deps.limits.unzippedMaxBytes },
+        (client, outcome) => markLoaded(client, runId, { status: 'succeeded', rows: outcome.rows, bytes: file.bytes, attempt }),
+      ),
+    );
+    deps.observer.loaded(attributes, rows, deps.now() - started);
     return { status: 'succeeded', rows, bytes: file.bytes };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -232,8 +260,21 @@ async function load(
 async function callWithToken<T>(
   deps: ReportRunDeps,
   data: ReportJobData,
-  call: (auth: ReportingCallAuth) => Promise<T>,
+  operation: 'SubmitGenerateReport' | 'PollGenerateReport',
+  send: (auth: ReportingCallAuth) => Promise<T>,
 ): Promise<T> {
+  const call = async (a: ReportingCallAuth): Promise<T> => {
+    const started = deps.now();
+    try {
+      const result = await send(a);
+      deps.observer.microsoftCall(operation, { ok: true }, deps.now() - started);
+      return result;
+    } catch (err) {
+      const faultCode = err instanceof MsAdsFaultError ? (err.code ?? 'protocol') : err instanceof ProtocolError ? 'protocol' : 'transport';
+      deps.observer.microsoftCall(operation, { ok: false, faultCode }, deps.now() - started);
+      throw err;
+    }
+  };
   const auth = (accessToken: ReportingCallAuth['accessToken']): ReportingCallAuth => ({
     accessToken,
     developerToken: deps.developerToken,
@@ -247,6 +288,7 @@ async function callWithToken<T>(
     if (!(err instanceof MsAdsFaultError) || err.code !== 109) throw err;
     deps.logger.info({ connectionId: data.connectionId }, 'access token expired at Microsoft; forcing a refresh through Nango');
     const fresh = await deps.tokens.getAccessToken(data.connectionId, { forceRefresh: true });
+    deps.observer.tokenRefreshed(data.connectionId);
     return call(auth(fresh));
   }
 }

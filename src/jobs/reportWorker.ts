@@ -4,7 +4,7 @@ import { deadCredentialReason } from '../discovery/credentials.js';
 import { coerceError } from '../errors.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
-import { decideOnFailure } from './runFailure.js';
+import { decideOnFailure, runAttributes } from './runFailure.js';
 import { parseReportJobData, type ReportJobData } from './reportJobData.js';
 import { REPORT_QUEUE } from './reportQueue.js';
 
@@ -64,6 +64,7 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       if (outcome.kind === 'wait') return await park(outcome.untilMs);
       const durationMs = data.startedAt ? deps.now() - data.startedAt : undefined;
       log.info({ ...outcome.summary, durationMs }, 'report run finished');
+      deps.observer.runEnded(runAttributes(data), outcome.summary.status);
       return outcome.summary;
     } catch (err) {
       if (err instanceof DelayedError) throw err;

@@ -3,6 +3,7 @@ import { coerceError } from '../errors.js';
 import { limiterKey, withJitter } from '../throttle/limiter.js';
 import { assertNever, classifyError, isRetryable, type Classified } from './classifyError.js';
 import type { ReportRunDeps } from './context.js';
+import type { RunAttributes } from './observer.js';
 import type { ReportJobData } from './reportJobData.js';
 
 /** Microsoft throttles beyond this many for one run start spending attempts, so a run always ends. */
@@ -33,6 +34,7 @@ export async function decideOnFailure(
 
   switch (classified.class) {
     case 'throttled': {
+      deps.observer.throttled('microsoft', { code: classified.code, customerId: data.customerId });
       // Microsoft's throttles wait the configured time; an HTTP 429 says itself how long (Retry-After).
       const waitMs =
         classified.code === 117
@@ -72,5 +74,17 @@ export async function decideOnFailure(
     // A run that gives up no longer holds a report slot.
     if (final) await deps.limiter.releaseReportSlot(key, data.runId);
   }
+  deps.observer.runEnded(runAttributes(data), final ? 'failed' : 'retrying', classified.class);
   return final ? { action: 'fail', classified, error } : { action: 'retry', classified, error };
+}
+
+export function runAttributes(data: ReportJobData): RunAttributes {
+  return {
+    connectionId: data.connectionId,
+    accountId: data.accountId,
+    report: data.report,
+    aggregation: data.aggregation,
+    runId: data.runId ?? 0,
+    reportRequestId: data.reportRequestId,
+  };
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decideOnFailure } from './runFailure.js';
+import { decideOnFailure, runAttributes } from './runFailure.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
 import { parseReportJobData, type ReportJobData, type ReportTarget } from './reportJobData.js';
@@ -37,7 +37,10 @@ export async function runInForeground(
         },
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      if (outcome.kind === 'done') return { ...outcome.summary, durationMs: deps.now() - started };
+      if (outcome.kind === 'done') {
+        deps.observer.runEnded(runAttributes(data), outcome.summary.status);
+        return { ...outcome.summary, durationMs: deps.now() - started };
+      }
       options.onWait?.({ reason: outcome.reason, untilMs: outcome.untilMs, data });
       await sleep(Math.max(0, outcome.untilMs - deps.now()), undefined, options.signal ? { signal: options.signal } : {});
     } catch (err) {
