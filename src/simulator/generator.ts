@@ -1,9 +1,13 @@
+import type { Aggregation } from '../reports/aggregations.js';
 import { columnSpec } from '../reports/columnTypes.js';
-import type { Aggregation } from '../reports/catalog.js';
+import { dayOfWeek, periodStart } from '../reports/periods.js';
+import { HISTORICAL_SCORE_COLUMNS, IMPRESSION_SHARE_COLUMNS, QUALITY_SCORE_COLUMNS } from '../reports/requestRules.js';
 
 /**
  * Deterministic report rows, as Microsoft's CSV would hold them (FormatVersion 2.0 strings: "--" for
- * scores not computed, "" for unavailable shares, "2.13%" for percents, "YYYY-MM-DD|H" for hours).
+ * scores not computed, "" for unavailable shares, "2.13%" for percents, "YYYY-MM-DD|H" for hours,
+ * "YYYY" for years, 1-7 for weekdays, M/D/YYYY for BudgetSummary's Date), for any columns of any
+ * report and every aggregation.
  * The same options always give the same rows, so tests know exact expected totals and the demo,
  * the simulator and the benchmark share one generator.
  */
@@ -38,6 +42,8 @@ const DIMENSIONS: Record<string, readonly string[]> = {
   BidMatchType: ['Exact', 'Phrase', 'Broad'],
   TopVsOther: ['Microsoft sites and select traffic - top', 'Microsoft sites and select traffic - other'],
   DeviceOS: ['Windows', 'iOS', 'Android'],
+  AgeGroup: ['18-24', '25-34', '35-49', '50-64', '65+'],
+  Gender: ['Male', 'Female', 'Unknown'],
 };
 
 /** FNV-1a: a fast, stable 32-bit string hash. */
@@ -74,36 +80,31 @@ function formatDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** The TimePeriod values of a window, in Microsoft's FormatVersion 2.0 text. */
+/**
+ * The TimePeriod values of a window, in Microsoft's FormatVersion 2.0 text. Summary has no TimePeriod:
+ * its one "period" is the window itself, "from..to", which is how totals are keyed.
+ */
 export function timePeriods(aggregation: Aggregation, from: string, to: string): string[] {
   const start = parseDay(from);
   const end = parseDay(to);
-  const out: string[] = [];
+  const days: string[] = [];
+  for (let t = start; t <= end; t += DAY_MS) days.push(formatDay(t));
+  const distinct = (values: string[]) => [...new Set(values)];
   switch (aggregation) {
-    case 'Daily':
-      for (let t = start; t <= end; t += DAY_MS) out.push(formatDay(t));
-      break;
+    case 'Summary':
+      return [`${from}..${to}`];
     case 'Hourly':
-      for (let t = start; t <= end; t += DAY_MS) for (let h = 0; h < 24; h++) out.push(`${formatDay(t)}|${h}`);
-      break;
-    case 'Weekly': {
-      // Weekly rows carry the Sunday that starts the week; the window's first week may start before it.
-      const seen = new Set<string>();
-      for (let t = start; t <= end; t += DAY_MS) {
-        const d = new Date(t);
-        seen.add(formatDay(t - d.getUTCDay() * DAY_MS));
-      }
-      out.push(...seen);
-      break;
-    }
-    case 'Monthly': {
-      const seen = new Set<string>();
-      for (let t = start; t <= end; t += DAY_MS) seen.add(`${formatDay(t).slice(0, 7)}-01`);
-      out.push(...seen);
-      break;
-    }
+      return days.flatMap((d) => Array.from({ length: 24 }, (_, h) => `${d}|${h}`));
+    case 'HourOfDay':
+      return Array.from({ length: 24 }, (_, h) => String(h));
+    case 'DayOfWeek':
+      return distinct(days.map((d) => String(dayOfWeek(d)))).sort();
+    case 'Yearly':
+      return distinct(days.map((d) => d.slice(0, 4)));
+    default:
+      // Daily, and the first day of each week or month (the window's first one may start before it).
+      return distinct(days.map((d) => periodStart(aggregation, d)));
   }
-  return out;
 }
 
 interface Entity {
@@ -137,7 +138,7 @@ function entities(accountId: string, columns: ReadonlySet<string>, shape: Accoun
           adGroupId,
           adGroupName: `Ad group ${c + 1}.${g + 1}`,
           keywordId: String(70_000_000_000 + (base + c) * 1_000_000 + g * 1_000 + k),
-          keyword: `${WORDS[n % WORDS.length]} ${NOUNS[(n >>> 3) % NOUNS.length]} ${k + 1}`,
+          keyword: `${WORDS[n % WORDS.length]} ${NOUNS[(n >>> 3) % NOUNS.length]} ${c + 1}.${g + 1}.${k + 1}`,
         });
       }
     }
@@ -272,6 +273,13 @@ function valueFor(column: string, f: RowFacts): string {
       return f.ent.keyword;
     case 'CurrencyCode':
       return f.currency;
+    case 'Date': {
+      // BudgetSummary's day, in the M/D/YYYY form it has been seen in.
+      const [y, m, d] = f.period.split('-');
+      return `${Number(m)}/${Number(d)}/${y}`;
+    }
+    case 'DailySpend':
+      return money(f.spendCents);
     case 'Impressions':
       return String(f.impressions);
     case 'Clicks':
@@ -299,12 +307,14 @@ function valueFor(column: string, f: RowFacts): string {
     case 'Assists':
       return String(Math.floor(f.rand() * 4));
     case 'QualityScore':
+    case 'HistoricalQualityScore':
       return f.scoreKnown ? String(1 + Math.floor(f.rand() * 10)) : '--';
-    case 'ExpectedCtr':
-    case 'AdRelevance':
-    case 'LandingPageExperience':
-      return f.scoreKnown ? String(1 + Math.floor(f.rand() * 3)) : '--';
     default:
+      if (QUALITY_SCORE_COLUMNS.has(column) || HISTORICAL_SCORE_COLUMNS.has(column)) {
+        return f.scoreKnown ? String(1 + Math.floor(f.rand() * 3)) : '--';
+      }
+      // Microsoft serves impression shares by hour without error, with values to ignore: empty here.
+      if (IMPRESSION_SHARE_COLUMNS.has(column) && (f.options.aggregation === 'Hourly' || f.options.aggregation === 'HourOfDay')) return '';
       return genericValue(column, f);
   }
 }

@@ -1,5 +1,7 @@
 import type { Element } from '@xmldom/xmldom';
-import { builtinAggregations as aggregations, type Aggregation } from '../reports/catalog.js';
+import type { Aggregation } from '../reports/aggregations.js';
+import { requestTypes, type ReportRequestType } from '../reports/columnEnums.js';
+import { grainProblem, HISTORICAL_SCORE_COLUMNS, QUALITY_SCORE_COLUMNS, REQUIRED_COLUMNS, supportedAggregations } from '../reports/requestRules.js';
 import { NS } from '../soap/namespaces.js';
 import { SimFault } from './apiErrors.js';
 import { aggregationAllowsPeriod, calendarDate, DEFAULT_REPORT_TIME_ZONE, predefinedWindow, todayIn, type DayWindow } from './reportTime.js';
@@ -8,8 +10,8 @@ import { child, childElements, isNil, textOf } from './soapXml.js';
 /**
  * Reads a schema-valid `<ReportRequest>` into what the simulator serves, applying the service's
  * semantic rules (the ones a schema cannot express) with Microsoft's error codes. Limits of the
- * simulator itself (Csv 2.0 only, account scope only, the generator's aggregations) are refused with
- * a fault that says so, rather than served wrongly.
+ * simulator itself (Csv 2.0 only, account scope only, report types without Time) are refused with a
+ * fault that says so, rather than served wrongly.
  */
 
 export interface ReportSpec {
@@ -38,16 +40,8 @@ export function readReportRequest(request: Element, requestType: string, now: nu
   const reportName = textOf(child(request, 'ReportName'));
   if (reportName !== undefined && reportName.length > 200) throw new SimFault(2006, { details: 'ReportName is longer than 200 characters.' });
 
-  const aggregation = textOf(child(request, 'Aggregation'))?.trim() ?? '';
   const columns = readColumns(request);
-  if (columns.includes('TimePeriod') && aggregation === 'Summary') throw new SimFault(2034);
-  if (!(aggregations as readonly string[]).includes(aggregation)) {
-    throw new SimFault(2059, { details: `msads-etl simulator: Aggregation ${aggregation} is not generated; use ${aggregations.join(', ')}.` });
-  }
-  if (!columns.includes('TimePeriod')) {
-    // Microsoft would silently fall back to Summary, which the generator cannot produce.
-    throw new SimFault(2059, { details: 'msads-etl simulator: without a TimePeriod column the service falls back to Summary, which is not generated.' });
-  }
+  const aggregation = readAggregation(request, requestType, columns);
   const returnOnlyComplete = flag(request, 'ReturnOnlyCompleteData');
   const window = readTime(child(request, 'Time'), aggregation, now, returnOnlyComplete);
   return {
@@ -56,11 +50,39 @@ export function readReportRequest(request: Element, requestType: string, now: nu
     excludeReportFooter: flag(request, 'ExcludeReportFooter'),
     excludeReportHeader: flag(request, 'ExcludeReportHeader'),
     reportName,
-    aggregation: aggregation as Aggregation,
+    aggregation,
     columns,
     accountIds: readScope(child(request, 'Scope')),
     window,
   };
+}
+
+/**
+ * The grain rows are generated at. Types without an Aggregation element have their own (BudgetSummary
+ * is by day, the others one set of rows for the window); without a TimePeriod column Microsoft silently
+ * falls back to Summary, and so does the simulator.
+ */
+function readAggregation(request: Element, requestType: string, columns: readonly string[]): Aggregation {
+  const shape = (requestTypes as Record<string, (typeof requestTypes)[ReportRequestType] | undefined>)[requestType];
+  if (!shape) throw new SimFault(2002, { details: requestType });
+  if (!shape.hasTime) throw simulatorLimit(`${requestType} has no Time element and is not generated.`);
+  const type = requestType as ReportRequestType;
+  let aggregation: Aggregation = type === 'BudgetSummaryReportRequest' ? 'Daily' : 'Summary';
+  if (shape.hasAggregation) {
+    aggregation = (textOf(child(request, 'Aggregation'))?.trim() ?? '') as Aggregation;
+    if (columns.includes('TimePeriod') && aggregation === 'Summary') throw new SimFault(2034);
+    if (!columns.includes('TimePeriod')) aggregation = 'Summary';
+  }
+  if (!supportedAggregations(type).includes(aggregation)) throw new SimFault(2059, { details: `${requestType}: ${aggregation}` });
+  const missing = (REQUIRED_COLUMNS[type] ?? []).filter((c) => !columns.includes(c));
+  if (missing.length > 0) throw new SimFault(2015, { details: missing.join(',') });
+  for (const column of columns) {
+    // Impression shares by hour are served (as empty values), as Microsoft does; the scores are refused.
+    const problem = grainProblem(column, aggregation);
+    if (problem && QUALITY_SCORE_COLUMNS.has(column)) throw new SimFault(2052, { details: column });
+    if (problem && HISTORICAL_SCORE_COLUMNS.has(column)) throw new SimFault(2054, { details: column });
+  }
+  return aggregation;
 }
 
 function readColumns(request: Element): string[] {

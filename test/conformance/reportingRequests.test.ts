@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOMParser } from '@xmldom/xmldom';
 import { bundledReportingWsdl } from '../../src/paths.js';
+import { buildRequestSpec } from '../../src/jobs/requestSpec.js';
+import { aggregations } from '../../src/reports/aggregations.js';
 import { reports, type ReportDefinition } from '../../src/reports/catalog.js';
 import { requestTypes, type ReportRequestType } from '../../src/reports/columnEnums.js';
+import { customReportDefinition } from '../../src/reports/customReports.js';
+import { addDays, predefinedWindow, todayIn } from '../../src/reports/periods.js';
+import { createReportRegistry } from '../../src/reports/registry.js';
 import { Secret } from '../../src/secret.js';
 import { createReportingService, type ReportingCallAuth, type ReportingService } from '../../src/soap/reportingClient.js';
 import type { ReportRequestSpec } from '../../src/soap/reportRequest.js';
@@ -49,6 +54,33 @@ function spec(requestType: ReportRequestType, aggregation: ReportRequestSpec['ag
     timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon',
     reportName: `conformance ${requestType}`,
   };
+}
+
+/**
+ * Requests exactly as runs build them (buildRequestSpec: per-aggregation columns, widened windows,
+ * predefined periods), for every built-in report × aggregation and a custom report in every other one.
+ */
+const registry = createReportRegistry([
+  customReportDefinition({
+    name: 'conformance_custom',
+    requestType: 'CampaignPerformanceReportRequest',
+    columns: ['CampaignId', 'CampaignName', 'Impressions', 'Clicks', 'Spend'],
+    aggregation: aggregations.filter((a) => a !== 'Hourly' && a !== 'Daily' && a !== 'Weekly' && a !== 'Monthly'),
+  }),
+]);
+const zone = 'GreenwichMeanTimeDublinEdinburghLisbonLondon' as const;
+function runSpecs(): { label: string; spec: ReportRequestSpec }[] {
+  const today = todayIn(zone, Date.now());
+  const out: { label: string; spec: ReportRequestSpec }[] = [];
+  for (const def of registry.all()) {
+    for (const aggregation of def.aggregations) {
+      const window =
+        aggregation === 'DayOfWeek' || aggregation === 'HourOfDay' ? predefinedWindow('LastSevenDays', today) : { from: addDays(today, -10), to: addDays(today, -3) };
+      const target = { connectionId: 'c', customerId: auth.customerId, accountId: auth.accountId, report: def.name, aggregation, ...window };
+      out.push({ label: `${def.name} ${aggregation}`, spec: buildRequestSpec(target, { reports: registry, timeZone: zone, now: () => Date.now() }) });
+    }
+  }
+  return out;
 }
 
 /** First three columns of the enum, plus TimePeriod when the type has one. */
@@ -101,18 +133,15 @@ describe.skipIf(!officialWsdl)("Reporting requests validate against Microsoft's 
         service = await createReportingService({ wsdl, endpoint: stub.url, timeoutMs: 10_000 });
       });
 
-      it('SubmitGenerateReport for every catalog report and each of its aggregations', async () => {
+      it('SubmitGenerateReport for every built-in report × aggregation, and a custom report in every other aggregation', async () => {
         const start = stub.requests.length;
-        const expected: { type: string; columns: number }[] = [];
-        for (const def of Object.values(reports) as ReportDefinition[]) {
-          for (const aggregation of def.aggregations) {
-            await service.submit(auth, spec(def.requestType, aggregation, def.columns));
-            expected.push({ type: def.requestType, columns: def.columns.length });
-          }
-        }
+        const specs = runSpecs();
+        expect(specs.length).toBe(Object.values(reports).reduce((n, d: ReportDefinition) => n + d.aggregations.length, 0) + 5);
+        for (const { spec: s } of specs) await service.submit(auth, s);
         const requests = sent(start);
-        expect(requests.map((r) => reportRequestOf(r.body))).toEqual(expected.map((e) => ({ type: `r:${e.type}`, columns: e.columns })));
-        await expectValid(validator, requests.flatMap((r, i) => envelopeParts(r.body, `${label} catalog #${i} ${expected[i]?.type}`)));
+        expect(requests.map((r) => reportRequestOf(r.body))).toEqual(specs.map(({ spec: s }) => ({ type: `r:${s.requestType}`, columns: s.columns.length })));
+        expect(requests.filter((r) => r.body.includes('<PredefinedTime>LastSevenDays</PredefinedTime>'))).toHaveLength(2);
+        await expectValid(validator, requests.flatMap((r, i) => envelopeParts(r.body, `${label} ${specs[i]?.label}`)));
       });
 
       it(`SubmitGenerateReport for each of the ${Object.keys(requestTypes).length} request types`, async () => {

@@ -178,7 +178,10 @@ describe('request semantics', () => {
     ['2034 TimePeriod with Summary', { aggregation: 'Summary' }, 2034],
     ['2016 duplicate columns', { columns: ['TimePeriod', 'Clicks', 'Clicks'] }, 2016],
     ['2007 aggregation not allowed for the predefined period', { aggregation: 'Hourly', time: '<PredefinedTime>LastMonth</PredefinedTime>' }, 2007],
-    ['2059 an aggregation the simulator does not generate', { aggregation: 'Yearly' }, 2059],
+    ['2059 an aggregation the report type does not support', { type: 'ShareOfVoiceReportRequest', aggregation: 'Hourly', columns: ['TimePeriod', 'AccountId', 'Impressions'] }, 2059],
+    ['2015 a required column left out', { type: 'SearchQueryPerformanceReportRequest', columns: ['TimePeriod', 'AccountId', 'Clicks'] }, 2015],
+    ['2052 quality score by week', { aggregation: 'Weekly', columns: ['TimePeriod', 'CampaignId', 'Clicks', 'QualityScore'] }, 2052],
+    ['2054 historical quality score by month', { aggregation: 'Monthly', columns: ['TimePeriod', 'CampaignId', 'Clicks', 'HistoricalQualityScore'] }, 2054],
   ] as const)('%s', async (_name, parts, code) => {
     expect((await faultFor(same, parts)).code).toBe(code);
   });
