@@ -1,6 +1,4 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { markConnectionNeedsReauth } from '../db/connections.js';
-import { deadCredentialReason } from '../discovery/credentials.js';
 import { coerceError } from '../errors.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
@@ -83,9 +81,6 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
         return await park(deps.now() + decision.waitMs);
       }
       const final = decision.action === 'fail';
-      // Dead credentials (Nango cannot refresh, Microsoft 105/106…): mark the connection so its other jobs fail fast.
-      const dead = classified.class === 'auth' ? deadCredentialReason(err) : undefined;
-      if (dead !== undefined) await markConnectionNeedsReauth(deps.database.db, data.connectionId, dead).catch((e: unknown) => log.error({ err: coerceError(e) }, 'could not mark the connection'));
       log[final ? 'error' : 'warn']({ err: decision.error, errorClass: classified.class, final }, 'report run attempt failed');
       if (final) throw new UnrecoverableError(decision.error.message);
       throw decision.error;

@@ -1,4 +1,6 @@
+import { markConnectionNeedsReauth } from '../db/connections.js';
 import { markFailure } from '../db/reportRuns.js';
+import { deadCredentialReason } from '../discovery/credentials.js';
 import { coerceError } from '../errors.js';
 import { limiterKey, withJitter } from '../throttle/limiter.js';
 import { assertNever, classifyError, isRetryable, type Classified } from './classifyError.js';
@@ -61,6 +63,10 @@ export async function decideOnFailure(
   }
 
   const final = !isRetryable(classified.class) || attempt.number >= attempt.max;
+  // Dead credentials (Nango cannot refresh, Microsoft 105/106/108/120/122–125): the connection is marked
+  // needing re-authorization, so its other jobs fail fast and the scheduler skips it until it works again.
+  const dead = classified.class === 'auth' ? deadCredentialReason(err) : undefined;
+  if (dead !== undefined) await markConnectionNeedsReauth(deps.database.db, data.connectionId, dead);
   if (data.runId !== undefined) {
     await markFailure(deps.database.db, data.runId, {
       final,
