@@ -30,6 +30,9 @@ const optionalText = z
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/** A TCP port, or not set. */
+const optionalPort = optionalText.pipe(z.union([z.undefined(), z.string().regex(/^\d+$/, 'a port number').transform(Number).pipe(z.number().int().min(1).max(65_535))]));
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A comma-separated list (spaces allowed); empty = not set. */
@@ -179,6 +182,38 @@ export const envSchema = z.object({
   REPORTS_FILE: optionalText.describe(
     'JSON file with "reports" (enabled reports, like REPORTS) and "customReports" (name, requestType, columns, aggregation); see docs/SCHEMA.md.',
   ),
+  DASHBOARD_HOST: z
+    .string()
+    .trim()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Address the dashboard listens on. Anything but a loopback address requires DASHBOARD_PASSWORD or DASHBOARD_TOKEN.'),
+  DASHBOARD_PORT: optionalPort.describe(
+    'Port of the dashboard (Bull Board, /metrics, /healthz, /readyz). `dashboard` defaults to 3000; set on `worker` to serve the dashboard from the worker too.',
+  ),
+  DASHBOARD_USER: z.string().trim().min(1).default('admin').describe('User name of the dashboard’s HTTP basic auth (with DASHBOARD_PASSWORD).'),
+  DASHBOARD_PASSWORD: optionalText.describe('Password of the dashboard’s HTTP basic auth; also protects /metrics.'),
+  DASHBOARD_TOKEN: optionalText.describe('Bearer token accepted by the dashboard and /metrics (`Authorization: Bearer …`), instead of or besides the password.'),
+  METRICS_HOST: z.string().trim().min(1).default('0.0.0.0').describe('Address the metrics endpoint of `worker` and `scheduler` listens on (with METRICS_PORT).'),
+  METRICS_PORT: optionalPort.describe(
+    'When set, `worker` and `scheduler` serve /metrics (this process’s counters), /healthz and /readyz on this port; /metrics asks for the dashboard credentials when they are set.',
+  ),
+  ALERT_WEBHOOK_URL: optionalText
+    .refine((v) => v === undefined || /^https?:\/\//.test(v), 'an http(s) URL')
+    .describe('Where alerts are POSTed as JSON with a Slack-compatible `text` field (a Slack incoming webhook works as is). Unset: alerts are only logged.'),
+  ALERT_REPEAT_MS: int(6 * 3_600_000, 1_000, 30 * 86_400_000).describe(
+    'An alert for the same condition (a connection’s failing runs, its re-authorization, its freshness) is sent at most once per this period, across all processes.',
+  ),
+  ALERT_CHECK_INTERVAL_MS: int(300_000, 1_000, 86_400_000).describe(
+    'How often `dashboard` and `scheduler` check connection health and freshness for alerts.',
+  ),
+  FRESHNESS_MAX_LAG_DAYS: int(1, 0, 365).describe(
+    'A connection is stale when the oldest last-loaded day of its report targets is more than this many days before yesterday (in the report time zone).',
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText
+    .refine((v) => v === undefined || /^https?:\/\//.test(v), 'an http(s) URL')
+    .describe('OTLP/HTTP endpoint (e.g. http://otel-collector:4318). When set, traces (one span per step) and metrics are exported there.'),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('msads-etl').describe('service.name of the exported traces and metrics.'),
   TMP_DIR: optionalText.describe('Directory for downloaded zips (default: the OS temp directory).'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe('pino log level.'),
 });
@@ -227,6 +262,12 @@ export interface Config {
   customReports: ReportDefinition[];
   tmpDir: string | undefined;
   logLevel: (typeof logLevels)[number];
+  /** The dashboard server (Bull Board, /metrics, /healthz, /readyz) and its credentials. */
+  dashboard: { host: string; port: number | undefined; user: string; password: Secret | undefined; token: Secret | undefined };
+  /** The metrics-only server of worker and scheduler processes. */
+  metrics: { host: string; port: number | undefined };
+  alerts: { webhookUrl: Secret | undefined; repeatMs: number; checkIntervalMs: number; freshnessMaxLagDays: number };
+  otel: { endpoint: string | undefined; serviceName: string };
 }
 
 export class ConfigError extends Error {
@@ -293,6 +334,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     customReports: reportConfig.customReports,
     tmpDir: e.TMP_DIR,
     logLevel: e.LOG_LEVEL,
+    dashboard: {
+      host: e.DASHBOARD_HOST,
+      port: e.DASHBOARD_PORT,
+      user: e.DASHBOARD_USER,
+      password: e.DASHBOARD_PASSWORD === undefined ? undefined : new Secret(e.DASHBOARD_PASSWORD),
+      token: e.DASHBOARD_TOKEN === undefined ? undefined : new Secret(e.DASHBOARD_TOKEN),
+    },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
+    alerts: {
+      webhookUrl: e.ALERT_WEBHOOK_URL === undefined ? undefined : new Secret(e.ALERT_WEBHOOK_URL),
+      repeatMs: e.ALERT_REPEAT_MS,
+      checkIntervalMs: e.ALERT_CHECK_INTERVAL_MS,
+      freshnessMaxLagDays: e.FRESHNESS_MAX_LAG_DAYS,
+    },
+    otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
 }
 

@@ -8,3 +8,4 @@ export const migrationsFolder = resolve(projectRoot, 'migrations');
 export const bundledReportingWsdl = resolve(projectRoot, 'src/soap/wsdl/ReportingService.wsdl');
 export const bundledCustomerManagementWsdl = resolve(projectRoot, 'src/soap/wsdl/CustomerManagementService.wsdl');
 export const schemaDocPath = resolve(projectRoot, 'docs/SCHEMA.md');
+export const configDocPath = resolve(projectRoot, 'docs/CONFIGURATION.md');
