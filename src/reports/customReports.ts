@@ -29,7 +29,8 @@ export const customReportSchema = z
       .refine((n) => !(reportNames as readonly string[]).includes(n), 'is the name of a built-in report'),
     requestType: z.enum(Object.keys(requestTypes) as [ReportRequestType, ...ReportRequestType[]]),
     columns: z.array(z.string().min(1)).min(1),
-    aggregation: z.union([aggregationName, z.array(aggregationName).min(1)]),
+    /** One aggregation or a list; each gets its own table. */
+    aggregation: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(aggregationName).min(1)),
     description: z.string().max(500).optional(),
   })
   .strict();
@@ -43,7 +44,7 @@ export type CustomReport = z.output<typeof customReportSchema>;
  * aggregation is Summary; the configured columns follow in their order.
  */
 export function customReportDefinition(custom: CustomReport): ReportDefinition {
-  const aggregations = [...new Set(Array.isArray(custom.aggregation) ? custom.aggregation : [custom.aggregation])];
+  const aggregations = [...new Set(custom.aggregation)];
   const has = new Set<string>(requestTypes[custom.requestType].columns);
   const implied = [
     aggregations.some((a) => a !== 'Summary') ? 'TimePeriod' : null,

@@ -113,8 +113,8 @@ describe('table shape', () => {
 });
 
 describe('custom report tables', () => {
-  const base = { name: 'geo_weekday', requestType: 'GeographicPerformanceReportRequest' as const, aggregation: 'DayOfWeek' };
-  const registryOf = (columns: string[]) => createReportRegistry([customReportDefinition({ ...base, columns, aggregation: 'DayOfWeek' })]);
+  const base = { name: 'geo_weekday', requestType: 'GeographicPerformanceReportRequest' as const };
+  const registryOf = (columns: string[]) => createReportRegistry([customReportDefinition({ ...base, columns, aggregation: ['DayOfWeek'] })]);
   const def = (columns: string[]): ReportDefinition => registryOf(columns).get('geo_weekday');
 
   it('are created by migrate, then widened when a column is added, keeping the rows loaded before', async () => {

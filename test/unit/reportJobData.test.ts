@@ -26,6 +26,12 @@ describe('report job data', () => {
     expect(reportTargetSchema.safeParse({ ...target, from: '2026-11-08' }).success).toBe(false);
   });
 
+  it('takes any report name and aggregation; the run resolves the name against its registry', () => {
+    expect(parseReportJobData({ ...target, report: 'my_custom_report', aggregation: 'DayOfWeek' })).toMatchObject({ report: 'my_custom_report', aggregation: 'DayOfWeek' });
+    const bad = reportTargetSchema.safeParse({ ...target, report: 'Campaign Performance', aggregation: 'daily' });
+    expect(bad.error?.issues.map((i) => i.path[0])).toEqual(['report', 'aggregation']);
+  });
+
   it('builds deterministic ids BullMQ accepts', () => {
     const id = reportJobId(target);
     expect(id).toBe('report|acme%3Aprod|123456789|campaign_performance|daily|2026-11-01|2026-11-07');
