@@ -34,15 +34,22 @@ export function expectedFigures(spec: ReportTableSpec, options: GenerateOptions)
   return out;
 }
 
+/** Rows of one account, and for snapshot tables (Summary, DayOfWeek, HourOfDay) of one window. */
+function rowsOf(spec: ReportTableSpec, accountId: string, window?: { from: string; to: string }): { where: string; params: string[] } {
+  if (!window || !spec.columns.some((c) => c.sqlName === 'window_start')) return { where: 'account_id = $1', params: [accountId] };
+  return { where: 'account_id = $1 AND window_start = $2::date AND window_end = $3::date', params: [accountId, window.from, window.to] };
+}
+
 /** The same figures read from the table, for one account. */
-export async function tableFigures(pool: pg.Pool, spec: ReportTableSpec, accountId: string): Promise<Map<string, ColumnFigures>> {
+export async function tableFigures(pool: pg.Pool, spec: ReportTableSpec, accountId: string, window?: { from: string; to: string }): Promise<Map<string, ColumnFigures>> {
   const columns = spec.csvColumns.filter((c) => c.type !== 'timePeriod' && c.type !== 'date');
   const select = columns.map((c, i) => {
     const col = pg.escapeIdentifier(c.sqlName);
     const sum = c.type === 'text' ? 'NULL' : c.type === 'bigint' ? `sum(${col})::text` : `coalesce(sum(${col} * 100), 0)::bigint::text`;
     return `count(*) FILTER (WHERE ${col} IS NULL)::int AS n${i}, ${sum} AS s${i}`;
   });
-  const { rows } = await pool.query(`SELECT ${select.join(', ')} FROM ${pg.escapeIdentifier(spec.name)} WHERE account_id = $1`, [accountId]);
+  const { where, params } = rowsOf(spec, accountId, window);
+  const { rows } = await pool.query(`SELECT ${select.join(', ')} FROM ${pg.escapeIdentifier(spec.name)} WHERE ${where}`, params);
   const r = rows[0] as Record<string, string | number | null>;
   return new Map(
     columns.map((c, i) => [c.sqlName, { nulls: Number(r[`n${i}`]), sum: c.type === 'text' ? undefined : BigInt((r[`s${i}`] as string | null) ?? '0') }]),
@@ -68,10 +75,11 @@ export function periodKeySql(spec: ReportTableSpec): string {
 }
 
 /** Rows per period of the table, and of the file. */
-export async function rowsPerPeriod(pool: pg.Pool, spec: ReportTableSpec, accountId: string): Promise<Map<string, number>> {
+export async function rowsPerPeriod(pool: pg.Pool, spec: ReportTableSpec, accountId: string, window?: { from: string; to: string }): Promise<Map<string, number>> {
+  const { where, params } = rowsOf(spec, accountId, window);
   const { rows } = await pool.query<{ period: string; n: number }>(
-    `SELECT ${periodKeySql(spec)} AS period, count(*)::int AS n FROM ${pg.escapeIdentifier(spec.name)} WHERE account_id = $1 GROUP BY 1 ORDER BY 1`,
-    [accountId],
+    `SELECT ${periodKeySql(spec)} AS period, count(*)::int AS n FROM ${pg.escapeIdentifier(spec.name)} WHERE ${where} GROUP BY 1 ORDER BY 1`,
+    params,
   );
   return new Map(rows.map((r) => [r.period, r.n]));
 }
