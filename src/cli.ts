@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError } from './config.js';
 import { registerBackfill } from './cli/backfill.js';
 import { registerConnections } from './cli/connections.js';
+import { registerDashboard } from './cli/dashboard.js';
 import { registerDemo } from './cli/demo.js';
 import { registerEnqueue } from './cli/enqueue.js';
 import { registerMigrate } from './cli/migrate.js';
@@ -25,6 +26,7 @@ registerScheduler(program);
 registerBackfill(program);
 registerStatus(program);
 registerConnections(program);
+registerDashboard(program);
 registerMigrate(program);
 registerSimulator(program);
 

@@ -1,4 +1,4 @@
-import type { Worker } from 'bullmq';
+import type { Telemetry, Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { guardTokenSource } from '../discovery/healthGuard.js';
@@ -19,12 +19,12 @@ export interface RunningWorker {
 export async function startWorkerProcess(
   config: Config,
   logger: Logger,
-  options: { observer?: RunObserver } = {},
+  options: { observer?: RunObserver; telemetry?: Telemetry | undefined } = {},
 ): Promise<RunningWorker> {
   await ensureDatabase(config.databaseUrl);
   const connection = createRedis(config.redisUrl);
   const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config));
-  const { deps, close } = await createRunDeps(config, logger, { limiter, ...options });
+  const { deps, close } = await createRunDeps(config, logger, { limiter, ...(options.observer ? { observer: options.observer } : {}) });
   await runMigrations(deps.database.pool, { reports: deps.reports });
   // Jobs of a connection marked needs_reauth fail fast with the recorded reason.
   const workerDeps = { ...deps, tokens: guardTokenSource(deps.tokens, deps.database.db) };
@@ -36,6 +36,7 @@ export async function startWorkerProcess(
     lockDurationMs: config.worker.lockDurationMs,
     stalledIntervalMs: config.worker.stalledIntervalMs,
     backoffMs: config.worker.backoffMs,
+    telemetry: options.telemetry,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be retried from its last step'));

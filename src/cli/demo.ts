@@ -1,5 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
+import { createProcessObservability } from '../app/observability.js';
 import { createRedis } from '../app/redis.js';
 import { startWorkerProcess } from '../app/workerProcess.js';
 import { loadConfig, type Config } from '../config.js';
@@ -42,7 +43,8 @@ export function registerDemo(program: Command): void {
       };
       process.stdout.write(`Simulator: ${sim.urls.reporting}\nDatabase:  ${redactUrl(config.databaseUrl)}\nRedis:     ${redactUrl(config.redisUrl)}\n`);
 
-      const running = await startWorkerProcess(config, logger);
+      const obs = createProcessObservability(config, logger);
+      const running = await startWorkerProcess(config, logger, { observer: obs.observer, telemetry: obs.telemetry?.bullmq });
       const connection = createRedis(config.redisUrl, 'producer');
       const queue = createReportQueue(connection, config.queuePrefix, config.queues.reports);
       const eventsConnection = createRedis(config.redisUrl);
@@ -91,6 +93,7 @@ export function registerDemo(program: Command): void {
         );
       } finally {
         await running.stop(10_000);
+        await obs.close();
         await events.close();
         eventsConnection.disconnect();
         await queue.close();

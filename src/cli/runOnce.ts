@@ -3,6 +3,7 @@ import { createRunDeps } from '../app/runDeps.js';
 import { loadConfig } from '../config.js';
 import { runMigrations } from '../db/migrate.js';
 import { runInForeground } from '../jobs/runInForeground.js';
+import { startTelemetry } from '../observability/telemetry.js';
 import { cliLogger } from './output.js';
 import { addTargetOptions, resolveTargets, type TargetOptions } from './targetOptions.js';
 
@@ -14,7 +15,9 @@ export function registerRunOnce(program: Command): void {
   ).action(async (options: TargetOptions) => {
     const config = loadConfig();
     const logger = cliLogger(config.logLevel);
-    const { deps, close } = await createRunDeps(config, logger);
+    // Traces and metrics of the run when OTEL_EXPORTER_OTLP_ENDPOINT is set (no Redis here, so no alerts).
+    const telemetry = config.otel.endpoint ? startTelemetry({ serviceName: config.otel.serviceName, endpoint: config.otel.endpoint }) : undefined;
+    const { deps, close } = await createRunDeps(config, logger, telemetry ? { observer: telemetry.observer } : {});
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     process.once('SIGINT', onSignal);
@@ -50,6 +53,7 @@ export function registerRunOnce(program: Command): void {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await close();
+      await telemetry?.shutdown();
     }
   });
 }

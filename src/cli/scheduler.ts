@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { createProcessObservability } from '../app/observability.js';
+import { startProcessOps } from '../app/processOps.js';
 import { runTickOnce, startSchedulerProcess } from '../app/schedulerProcess.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -19,10 +21,17 @@ export function registerScheduler(program: Command): void {
         return;
       }
       const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false });
+      // /metrics, /healthz, /readyz on METRICS_PORT, and the periodic connection health and freshness alerts.
+      const obs = createProcessObservability(config, logger, { alerts: false });
+      const ops = await startProcessOps(config, logger, obs, { alertMonitor: true });
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
-          void running.stop(Number(options.grace) * 1000).then(resolve);
+          void running
+            .stop(Number(options.grace) * 1000)
+            .then(() => ops.stop())
+            .then(() => obs.close())
+            .then(resolve, resolve);
         };
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);

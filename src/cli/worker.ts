@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { createProcessObservability } from '../app/observability.js';
+import { startProcessOps } from '../app/processOps.js';
 import { startWorkerProcess } from '../app/workerProcess.js';
 import { loadConfig } from '../config.js';
+import { assertSafeBinding } from '../dashboard/auth.js';
 import { createLogger } from '../logger.js';
 
 export function registerWorker(program: Command): void {
@@ -11,11 +14,19 @@ export function registerWorker(program: Command): void {
     .action(async (options: { grace: string }) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
-      const running = await startWorkerProcess(config, logger);
+      if (config.dashboard.port !== undefined) assertSafeBinding(config.dashboard.host, config.dashboard);
+      // Metrics, OpenTelemetry and alerts of this process's runs; DASHBOARD_PORT / METRICS_PORT serve them.
+      const obs = createProcessObservability(config, logger);
+      const running = await startWorkerProcess(config, logger, { observer: obs.observer, telemetry: obs.telemetry?.bullmq });
+      const ops = await startProcessOps(config, logger, obs);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
-          void running.stop(Number(options.grace) * 1000).then(resolve);
+          void running
+            .stop(Number(options.grace) * 1000)
+            .then(() => ops.stop())
+            .then(() => obs.close())
+            .then(resolve, resolve);
         };
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);

@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type JobsOptions, type Telemetry } from 'bullmq';
 import { reportJobId, type ReportTarget } from './reportJobData.js';
 
 /** Queue name of report jobs (under the configured Redis key prefix). */
@@ -23,8 +23,8 @@ export function reportJobOptions(attempts: number): JobsOptions {
   };
 }
 
-export function createReportQueue(connection: ConnectionOptions, prefix: string, name: string = REPORT_QUEUE): Queue {
-  return new Queue(name, { connection, prefix });
+export function createReportQueue(connection: ConnectionOptions, prefix: string, name: string = REPORT_QUEUE, telemetry?: Telemetry): Queue {
+  return new Queue(name, { connection, prefix, ...(telemetry ? { telemetry } : {}) });
 }
 
 export type EnqueueResult = { jobId: string; outcome: 'added' | 'already-queued' | 're-added' };

@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Telemetry } from 'bullmq';
 import { coerceError } from '../errors.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
@@ -18,6 +18,8 @@ export interface ReportWorkerOptions {
   /** Queue name under the prefix (default REPORT_QUEUE). */
   queueName?: string;
   autorun?: boolean;
+  /** OpenTelemetry through bullmq-otel (job spans and BullMQ metrics), when configured. */
+  telemetry?: Telemetry | undefined;
 }
 
 /**
@@ -81,9 +83,30 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
         return await park(deps.now() + decision.waitMs);
       }
       const final = decision.action === 'fail';
-      log[final ? 'error' : 'warn']({ err: decision.error, errorClass: classified.class, final }, 'report run attempt failed');
-      if (final) throw new UnrecoverableError(decision.error.message);
-      throw decision.error;
+      if (!final) {
+        log.warn({ err: decision.error, errorClass: classified.class, final }, 'report run attempt failed');
+        throw decision.error;
+      }
+      // A run that fails for good ends with the same outcome line as a successful one, with its figures.
+      log.error(
+        {
+          runId: data.runId,
+          status: 'failed',
+          errorClass: classified.class,
+          errorCode: classified.code,
+          errorName: classified.name,
+          trackingId: classified.trackingId,
+          reportRequestId: data.reportRequestId,
+          attempts: job.attemptsMade + 1,
+          submits: data.submits,
+          polls: data.polls,
+          throttles: data.throttles,
+          durationMs: data.startedAt ? deps.now() - data.startedAt : undefined,
+          err: decision.error,
+        },
+        'report run finished',
+      );
+      throw new UnrecoverableError(decision.error.message);
     }
   };
 
@@ -94,6 +117,7 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
     lockDuration: options.lockDurationMs,
     stalledInterval: options.stalledIntervalMs,
     autorun: options.autorun ?? true,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     settings: {
       // Exponential with jitter, read from this worker's settings so operators tune it without re-enqueuing.
       backoffStrategy: (attemptsMade: number) =>

@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { noopObserver, type RunObserver } from '../jobs/observer.js';
+import type { Logger } from '../logger.js';
+import { createAlertMonitor, type AlertMonitor } from '../observability/alertMonitor.js';
+import { createAlertObserver } from '../observability/alertObserver.js';
+import { createAlertSender, type AlertSender } from '../observability/alerts.js';
+import { fanOut } from '../observability/fanOut.js';
+import { createRunMetrics } from '../observability/runMetrics.js';
+import { startTelemetry, type Telemetry } from '../observability/telemetry.js';
+import { enabledReports } from '../schedule/enabledReports.js';
+import { reportTimeZoneIanaOf } from './discovery.js';
+import { createRedis } from './redis.js';
+
+/**
+ * What a process reports about its work, built once in its composition root: a Prometheus registry of
+ * this process's counters, OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set, and alerts for runs
+ * that fail for good, all behind one RunObserver. It keeps its own small Redis and Postgres connections
+ * (alert deduplication, the failed run's message, readiness checks), so it never competes with the
+ * worker's blocking connection or its load pool.
+ */
+export interface ProcessObservability {
+  registry: Registry;
+  observer: RunObserver;
+  telemetry: Telemetry | undefined;
+  alerts: AlertSender;
+  redis: Redis;
+  database: Database;
+  /** Readiness checks for /readyz: Postgres and Redis answer. */
+  readiness: Record<string, () => Promise<unknown>>;
+  /** Resolves when alert deliveries in flight are done (tests). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createProcessObservability(config: Config, logger: Logger, options: { alerts?: boolean; processMetrics?: boolean } = {}): ProcessObservability {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const telemetry = config.otel.endpoint ? startTelemetry({ serviceName: config.otel.serviceName, endpoint: config.otel.endpoint }) : undefined;
+  const redis = createRedis(config.redisUrl, 'producer');
+  const database = createDatabase(config.databaseUrl, { max: 2, applicationName: 'msads-etl ops' });
+  const alerts = createAlertSender({
+    webhookUrl: config.alerts.webhookUrl,
+    redis,
+    prefix: config.queuePrefix,
+    repeatMs: config.alerts.repeatMs,
+    logger,
+  });
+  const alertObserver = options.alerts === false ? undefined : createAlertObserver({ sender: alerts, db: database.db, repeatMs: config.alerts.repeatMs, logger });
+  const observers = [createRunMetrics(registry), telemetry?.observer, alertObserver].filter((o): o is RunObserver => o !== undefined);
+  const observer = observers.length > 0 ? fanOut(observers, (err) => logger.warn({ err }, 'observer failed')) : noopObserver;
+  if (telemetry) logger.info({ endpoint: config.otel.endpoint, service: config.otel.serviceName }, 'OpenTelemetry export on');
+  return {
+    registry,
+    observer,
+    telemetry,
+    alerts,
+    redis,
+    database,
+    readiness: {
+      postgres: () => database.pool.query('SELECT 1'),
+      redis: () => redis.ping(),
+    },
+    idle: async () => alertObserver?.idle(),
+    async close() {
+      await alertObserver?.idle();
+      await telemetry?.shutdown();
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}
+
+/** The periodic connection health and freshness check that raises alerts (dashboard and scheduler run one). */
+export function createConnectionAlertMonitor(config: Config, logger: Logger, obs: Pick<ProcessObservability, 'alerts' | 'database'>): AlertMonitor {
+  return createAlertMonitor({
+    db: obs.database.db,
+    sender: obs.alerts,
+    freshness: { enabled: enabledReports(config), timeZone: reportTimeZoneIanaOf(config) },
+    maxLagDays: config.alerts.freshnessMaxLagDays,
+    integrationId: config.nango.integrationId,
+    logger,
+    now: () => new Date(),
+  });
+}

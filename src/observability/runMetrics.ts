@@ -1,0 +1,110 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { RunObserver } from '../jobs/observer.js';
+
+/**
+ * Prometheus counters and histograms of what this process's runs did (prom-client). They live in the
+ * memory of the process that ran the work: every worker serves its own on /metrics (METRICS_PORT or
+ * DASHBOARD_PORT) and Prometheus adds them up across workers (`sum by (report) (…)`). Gauges that any
+ * process can compute from Redis and Postgres (queue depths, ledger counts, freshness) are in
+ * clusterMetrics.ts instead.
+ */
+
+const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+const ROWS = [0, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+export function createRunMetrics(registry: Registry): RunObserver {
+  const registers = [registry];
+  const runs = new Counter({
+    name: 'msads_report_runs_total',
+    help: 'Report run attempts that ended, by outcome (succeeded, empty, retrying, failed) and error class.',
+    labelNames: ['report', 'aggregation', 'outcome', 'error_class'] as const,
+    registers,
+  });
+  const steps = new Histogram({
+    name: 'msads_step_duration_seconds',
+    help: 'Duration of one step of a run (submit, poll, download, load), including failed ones.',
+    labelNames: ['step', 'report', 'result'] as const,
+    buckets: SECONDS,
+    registers,
+  });
+  const loadSeconds = new Histogram({
+    name: 'msads_load_duration_seconds',
+    help: 'Duration of loading one report file into Postgres (COPY, window replace, ledger update).',
+    labelNames: ['report', 'aggregation'] as const,
+    buckets: SECONDS,
+    registers,
+  });
+  const loadRows = new Histogram({
+    name: 'msads_load_rows',
+    help: 'Rows loaded per run (the histogram sum is the total rows loaded).',
+    labelNames: ['report', 'aggregation'] as const,
+    buckets: ROWS,
+    registers,
+  });
+  const calls = new Counter({
+    name: 'msads_microsoft_calls_total',
+    help: 'Calls to Microsoft Advertising by operation and fault code (none = success; transport, protocol, or the numeric code).',
+    labelNames: ['operation', 'fault_code'] as const,
+    registers,
+  });
+  const callSeconds = new Histogram({
+    name: 'msads_microsoft_call_duration_seconds',
+    help: 'Duration of calls to Microsoft Advertising by operation.',
+    labelNames: ['operation'] as const,
+    buckets: SECONDS,
+    registers,
+  });
+  const throttles = new Counter({
+    name: 'msads_throttles_total',
+    help: 'Waits because Microsoft throttled (117, 207, HTTP 429) or our shared limiter said so.',
+    labelNames: ['source', 'code'] as const,
+    registers,
+  });
+  const refreshes = new Counter({
+    name: 'msads_token_refreshes_total',
+    help: 'Access tokens refreshed through Nango after Microsoft answered 109 AuthenticationTokenExpired.',
+    labelNames: ['connection_id'] as const,
+    registers,
+  });
+  const polls = new Counter({
+    name: 'msads_polls_total',
+    help: 'PollGenerateReport calls that answered, by report.',
+    labelNames: ['report', 'aggregation'] as const,
+    registers,
+  });
+
+  return {
+    async step(name, attributes, fn) {
+      const end = steps.startTimer({ step: name, report: attributes.report });
+      try {
+        const result = await fn();
+        end({ result: 'ok' });
+        return result;
+      } catch (err) {
+        end({ result: 'error' });
+        throw err;
+      }
+    },
+    microsoftCall(operation, result, durationMs) {
+      calls.inc({ operation, fault_code: result.ok ? 'none' : String(result.faultCode) });
+      callSeconds.observe({ operation }, durationMs / 1000);
+    },
+    tokenRefreshed(connectionId) {
+      refreshes.inc({ connection_id: connectionId });
+    },
+    throttled(source, attributes) {
+      throttles.inc({ source, code: attributes.code === undefined ? 'none' : String(attributes.code) });
+    },
+    polled(attributes) {
+      polls.inc({ report: attributes.report, aggregation: attributes.aggregation });
+    },
+    loaded(attributes, rows, durationMs) {
+      const labels = { report: attributes.report, aggregation: attributes.aggregation };
+      loadSeconds.observe(labels, durationMs / 1000);
+      loadRows.observe(labels, rows);
+    },
+    runEnded(attributes, outcome, errorClass) {
+      runs.inc({ report: attributes.report, aggregation: attributes.aggregation, outcome, error_class: errorClass ?? 'none' });
+    },
+  };
+}
