@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bundledCustomerManagementWsdl, bundledReportingWsdl } from './paths.js';
 import { Secret } from './secret.js';
+import { setupHints } from './setupHints.js';
 import { reportTimeZones } from './reports/timeZones.js';
 import type { ReportDefinition } from './reports/catalog.js';
 import { DEFAULT_REPORTS, loadReportConfig, type ReportSelection } from './reports/reportConfig.js';
@@ -356,7 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function requireCredentials(config: Config): { nangoSecretKey: Secret; developerToken: Secret } {
   const missing: string[] = [];
   if (!config.nango.secretKey) missing.push('  NANGO_SECRET_KEY: required to fetch OAuth tokens from Nango');
-  if (!config.msads.developerToken) missing.push('  MSADS_DEVELOPER_TOKEN: required by every Microsoft Advertising call');
+  if (!config.msads.developerToken) missing.push(`  ${setupHints.missingDeveloperToken}`);
   if (missing.length > 0 || !config.nango.secretKey || !config.msads.developerToken) {
     throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
   }

@@ -29,12 +29,14 @@ export class MsAdsFaultError extends Error {
     trackingId: string | undefined;
     faultString: string | undefined;
     errors: MsAdsErrorDetail[];
+    /** What to do about it, when the fault matches a setup mistake (src/setupHints.ts). */
+    hint?: string | undefined;
   }) {
     const first = args.errors[0];
     const what = first
       ? `${first.code ?? '?'} ${first.errorCode ?? ''}: ${first.message ?? ''}${first.details ? ` (${first.details})` : ''}`
       : (args.faultString ?? 'SOAP fault without details');
-    super(`${args.operation} failed: ${what.trim()}${args.trackingId ? ` [TrackingId ${args.trackingId}]` : ''}`);
+    super(`${args.operation} failed: ${what.trim()}${args.trackingId ? ` [TrackingId ${args.trackingId}]` : ''}${args.hint ? ` ${args.hint}` : ''}`);
     this.operation = args.operation;
     this.httpStatus = args.httpStatus;
     this.trackingId = args.trackingId;

@@ -1,6 +1,7 @@
 import { Nango } from '@nangohq/node';
 import { NangoTokenError } from '../errors.js';
 import { Secret } from '../secret.js';
+import { setupHints } from '../setupHints.js';
 
 /**
  * OAuth access tokens for Microsoft Advertising, fetched from Nango just before each use (Nango refreshes
@@ -99,7 +100,7 @@ export function toNangoTokenError(connectionId: string, error: unknown, ctx: Nan
     return new NangoTokenError(connectionId, `could not reach Nango at ${ctx.host}: ${message}`);
   }
   if (nangoCode === 'unknown_provider_config') {
-    return new NangoTokenError(connectionId, `Nango has no integration "${ctx.integrationId}" (unknown_provider_config): check NANGO_INTEGRATION_ID.${said}`, opts);
+    return new NangoTokenError(connectionId, `${setupHints.unknownIntegration(ctx.integrationId)}${said}`, opts);
   }
   if (nangoCode !== undefined && REAUTHORIZE_CODES.has(nangoCode)) {
     return new NangoTokenError(connectionId, `Nango could not refresh the credentials (${nangoCode}): re-authorize the connection in Nango.${said}`, opts);

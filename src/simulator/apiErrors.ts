@@ -60,3 +60,20 @@ export class SimFault extends Error {
     this.injected = opts.injected ?? false;
   }
 }
+
+/**
+ * The credential faults of the setup-mistake switches, checked after the token is known: a token for
+ * the other environment, then one without the msads.manage scope (REPORTING-FACTS §11.15-16).
+ */
+export function setupMistakeFault(faults: { wrongEnvironmentConnections: Set<string>; missingScopeConnections: Set<string> }, connectionId: string): SimFault | undefined {
+  if (faults.wrongEnvironmentConnections.has(connectionId)) {
+    return new SimFault(105, { details: 'The authentication token was issued for another environment (simulator switch wrongEnvironmentConnections).' });
+  }
+  if (faults.missingScopeConnections.has(connectionId)) {
+    return new SimFault(105, {
+      message: 'Authentication token contains invalid scope; expected=ads.manage or msads.manage; actual=openid profile offline_access',
+      details: 'simulator switch missingScopeConnections',
+    });
+  }
+  return undefined;
+}

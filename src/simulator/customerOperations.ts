@@ -1,6 +1,6 @@
 import type { Element } from '@xmldom/xmldom';
 import { NS } from '../soap/namespaces.js';
-import { SimFault } from './apiErrors.js';
+import { SimFault, setupMistakeFault } from './apiErrors.js';
 import type { ConnectionDirectory, ConnectionState } from './connections.js';
 import { simAccount, type SimAccount, type SimAccountAttributes } from './customerAccounts.js';
 import type { FaultSwitches } from './faultSwitches.js';
@@ -56,6 +56,8 @@ function authenticate(deps: CustomerOperationDeps, header: Element | undefined, 
   const token = deps.directory.lookupToken(found.AuthenticationToken as string, now);
   if (!token) throw new SimFault(105, { details: 'The AuthenticationToken is not a token this service issued.' });
   if (token.expiresAt <= now) throw new SimFault(109);
+  const mistake = setupMistakeFault(deps.faults, token.connection.connectionId);
+  if (mistake) throw mistake;
   if (deps.faults.invalidCredentialConnections.has(token.connection.connectionId)) {
     throw new SimFault(105, { details: 'The user withdrew the consent or was removed (simulator switch invalidCredentialConnections).' });
   }

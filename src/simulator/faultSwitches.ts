@@ -75,6 +75,13 @@ export interface FaultSwitches {
   // --- Microsoft credentials ---
   /** Connection ids whose tokens Microsoft refuses with 105 InvalidCredentials (Reporting and Customer Management), while Nango still hands them out. */
   invalidCredentialConnections: Set<string>;
+  /**
+   * Connection ids whose tokens were issued for the other Microsoft environment (a sandbox token against
+   * production, or the reverse): 105 InvalidCredentials, as Microsoft answers the mismatch.
+   */
+  wrongEnvironmentConnections: Set<string>;
+  /** Connection ids whose tokens lack the msads.manage scope: 105 with Microsoft's "invalid scope" message. */
+  missingScopeConnections: Set<string>;
   /** The next n Customer Management calls answer ApiFault with OperationError 0 InternalError. */
   customerInternalErrorNext: number;
 }
@@ -104,6 +111,8 @@ export function defaultFaultSwitches(): FaultSwitches {
     revokedConnections: new Set(),
     deletedConnections: new Set(),
     invalidCredentialConnections: new Set(),
+    wrongEnvironmentConnections: new Set(),
+    missingScopeConnections: new Set(),
     customerInternalErrorNext: 0,
   };
 }

@@ -1,6 +1,6 @@
 import type { Element } from '@xmldom/xmldom';
 import { NS } from '../soap/namespaces.js';
-import { SimFault } from './apiErrors.js';
+import { SimFault, setupMistakeFault } from './apiErrors.js';
 import type { ConnectionDirectory, ConnectionState } from './connections.js';
 import { consume, type FaultSwitches } from './faultSwitches.js';
 import { readReportRequest } from './reportRequest.js';
@@ -95,6 +95,8 @@ function authenticate(deps: OperationDeps, headers: Headers, now: number): Conne
   if (!token) throw new SimFault(105, { details: 'The AuthenticationToken is not a token this service issued.' });
   if (token.expiresAt <= now) throw new SimFault(109);
   const user = token.connection;
+  const mistake = setupMistakeFault(deps.faults, user.connectionId);
+  if (mistake) throw mistake;
   if (deps.faults.invalidCredentialConnections.has(user.connectionId)) {
     throw new SimFault(105, { details: 'The user withdrew the consent or was removed (simulator switch invalidCredentialConnections).' });
   }

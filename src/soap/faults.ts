@@ -6,6 +6,7 @@ import {
   TransportError,
   type MsAdsErrorDetail,
 } from '../errors.js';
+import { hintForFault } from '../setupHints.js';
 import { childElements, childText, firstChild, parseXml, soapParts } from './xmlRead.js';
 
 /**
@@ -150,7 +151,7 @@ function faultError(fault: ParsedFault, status: number, ctx: FailureContext): Ms
     const extra = fault.otherDetail ? `detail: ${clean(fault.otherDetail)}` : 'the fault carried no AdApiError/OperationError/BatchError';
     faultString = `${faultString ?? 'SOAP fault'} (faultcode ${fault.faultCode ?? '?'}, HTTP ${status}; ${extra})`;
   }
-  return new MsAdsFaultError({ operation: ctx.operation, httpStatus: status, trackingId: fault.trackingId, faultString, errors });
+  return new MsAdsFaultError({ operation: ctx.operation, httpStatus: status, trackingId: fault.trackingId, faultString, errors, hint: hintForFault(errors) });
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

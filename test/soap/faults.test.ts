@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MsAdsFaultError, ProtocolError, TransportError } from '../../src/errors.js';
 import { bundledReportingWsdl } from '../../src/paths.js';
 import { Secret } from '../../src/secret.js';
+import { setupHints } from '../../src/setupHints.js';
 import { errorFromException, parseRetryAfter, parseSoapFault } from '../../src/soap/faults.js';
 import { createReportingService, type ReportingCallAuth, type ReportingService } from '../../src/soap/reportingClient.js';
 import type { ReportRequestSpec } from '../../src/soap/reportRequest.js';
@@ -58,7 +59,7 @@ describe('SOAP faults', () => {
     const f = err as MsAdsFaultError;
     expect(f).toMatchObject({ operation: 'SubmitGenerateReport', httpStatus: 500, trackingId: 'trk-105', code: 105, errorCode: 'InvalidCredentials' });
     expect(f.errors).toEqual([{ code: 105, errorCode: 'InvalidCredentials', message: 'Authentication failed.', details: undefined }]);
-    expect(f.message).toBe('SubmitGenerateReport failed: 105 InvalidCredentials: Authentication failed. [TrackingId trk-105]');
+    expect(f.message).toBe(`SubmitGenerateReport failed: 105 InvalidCredentials: Authentication failed. [TrackingId trk-105] ${setupHints.invalidCredentials}`);
     expect(f.faultString).toMatch(/^Invalid client data/);
   });
 

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledReportingWsdl } from '../../src/paths.js';
 import { Secret } from '../../src/secret.js';
+import { setupHints } from '../../src/setupHints.js';
 import { createReportingService, type ReportingCallAuth, type ReportingService } from '../../src/soap/reportingClient.js';
 import type { ReportRequestSpec } from '../../src/soap/reportRequest.js';
 import { adApiFault, startSoapStub, type SoapStub, type StubHandler } from '../helpers/soapStub.js';
@@ -109,7 +110,7 @@ describe('no token in any error', () => {
   it('a fault that echoes a token is still readable, with the token redacted', async () => {
     stub.setHandler(scenarios[6]![1]);
     const err = (await service.submit(auth, request).catch((e: unknown) => e)) as Error;
-    expect(err.message).toBe('SubmitGenerateReport failed: 105 InvalidCredentials: token [redacted] rejected (developer token [redacted]) [TrackingId trk-fault]');
+    expect(err.message).toBe(`SubmitGenerateReport failed: 105 InvalidCredentials: token [redacted] rejected (developer token [redacted]) [TrackingId trk-fault] ${setupHints.invalidCredentials}`);
   });
 
   it('an aborted call keeps only the caller’s reason as cause', async () => {
