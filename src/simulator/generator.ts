@@ -152,6 +152,26 @@ function cartesian(lists: (readonly string[])[]): string[][] {
   return out;
 }
 
+const MATCH_BREADTH: Record<string, number> = { Exact: 0, Phrase: 1, Broad: 2 };
+const OS_OF_DEVICE: Record<string, readonly string[]> = { Computer: ['Windows'], Smartphone: ['iOS', 'Android'], Tablet: ['iOS', 'Android'] };
+
+/**
+ * Combinations a real report can hold: a search is delivered at most as broadly as the keyword's bid
+ * match type allows, and a device runs its own operating systems. Keeps files realistic and smaller.
+ */
+function plausible(names: readonly string[], combo: readonly string[]): boolean {
+  const value = (name: string) => {
+    const i = names.indexOf(name);
+    return i < 0 ? undefined : combo[i];
+  };
+  const bid = value('BidMatchType');
+  const delivered = value('DeliveredMatchType');
+  if (bid !== undefined && delivered !== undefined && (MATCH_BREADTH[delivered] ?? 0) > (MATCH_BREADTH[bid] ?? 0)) return false;
+  const device = value('DeviceType');
+  const os = value('DeviceOS');
+  return device === undefined || os === undefined || (OS_OF_DEVICE[device] ?? []).includes(os);
+}
+
 const money = (cents: number) => (cents / 100).toFixed(2);
 const pct = (value: number) => `${value.toFixed(2)}%`;
 
@@ -171,7 +191,7 @@ export function* generateRows(options: GenerateOptions): Generator<GeneratedRow>
   const shape = options.shape ?? DEFAULT_SHAPE;
   const currency = options.currencyCode ?? 'USD';
   const dimensionNames = columns.filter((c) => DIMENSIONS[c] !== undefined);
-  const combos = cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? []));
+  const combos = cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? [])).filter((c) => plausible(dimensionNames, c));
   const ents = entities(options.accountId, columnSet, shape);
   const seedHash = hash(`${options.seed}|${options.accountId}`);
   const accountNumber = `F${(hash(options.accountId) % 10_000_000).toString().padStart(7, '0')}`;

@@ -35,7 +35,7 @@ export function keywordOptions(overrides: Partial<GenerateOptions> = {}): Genera
     from: '2026-10-01',
     to: '2026-10-03',
     seed: 'seed-1',
-    shape: { campaigns: 2, adGroupsPerCampaign: 2, keywordsPerAdGroup: 2 },
+    shape: { campaigns: 2, adGroupsPerCampaign: 1, keywordsPerAdGroup: 2 },
     ...overrides,
   };
 }
