@@ -9,3 +9,4 @@ export const bundledReportingWsdl = resolve(projectRoot, 'src/soap/wsdl/Reportin
 export const bundledCustomerManagementWsdl = resolve(projectRoot, 'src/soap/wsdl/CustomerManagementService.wsdl');
 export const schemaDocPath = resolve(projectRoot, 'docs/SCHEMA.md');
 export const configDocPath = resolve(projectRoot, 'docs/CONFIGURATION.md');
+export const envExamplePath = resolve(projectRoot, '.env.example');
