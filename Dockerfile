@@ -1,3 +1,4 @@
+# Build: `npm ci` installs everything and runs `prepare` (tsc → dist/); dev dependencies are pruned after.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -5,6 +6,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
+# Run: the compiled code, production dependencies and what the code reads at run time — the migrations
+# (migrate, and every worker at start) and the bundled WSDLs (src/soap/wsdl, found from dist/ via ../).
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -15,4 +18,6 @@ COPY bin ./bin
 COPY migrations ./migrations
 COPY src/soap/wsdl ./src/soap/wsdl
 USER node
+# 3000: dashboard (DASHBOARD_PORT); 9464: /metrics of worker and scheduler (METRICS_PORT).
+EXPOSE 3000 9464
 CMD ["node", "bin/msads-etl.js", "worker"]
