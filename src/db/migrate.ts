@@ -43,7 +43,7 @@ export async function ensureDatabase(url: string): Promise<boolean> {
  * tables of the registry's custom reports are created or widened and every report table (and the
  * documented ones) gets its COMMENTs.
  */
-export async function runMigrations(pool: pg.Pool, options: { reports?: ReportRegistry } = {}): Promise<void> {
+export async function runMigrations(pool: pg.Pool, options: { reports?: ReportRegistry } = {}): Promise<{ customTables: string[] }> {
   const reports = options.reports ?? builtinRegistry;
   const specs = reports.all().flatMap((def) => def.aggregations.map((agg) => reportTableSpec(def, agg)));
   const client = await pool.connect();
@@ -53,9 +53,10 @@ export async function runMigrations(pool: pg.Pool, options: { reports?: ReportRe
       await migrate(drizzle(client), { migrationsFolder });
       await client.query('BEGIN');
       try {
-        await syncCustomTables(client, specs.filter((s) => s.report.custom));
+        const customTables = await syncCustomTables(client, specs.filter((s) => s.report.custom));
         await applyComments(client, desiredComments(specs));
         await client.query('COMMIT');
+        return { customTables };
       } catch (err) {
         await client.query('ROLLBACK');
         throw err;

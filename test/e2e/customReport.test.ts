@@ -82,6 +82,7 @@ describe('a custom report from REPORTS_FILE', () => {
     const v1 = reportsFile(V1);
     const migrated = await runCli(['migrate'], envWith(v1));
     expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toContain('created campaign_custom_day_of_week\n');
     const tables = await env.db.database.pool.query(`SELECT table_name FROM information_schema.tables WHERE table_name LIKE '${NAME}_%' ORDER BY 1`);
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'campaign_custom_day_of_week',
@@ -121,7 +122,9 @@ describe('a custom report from REPORTS_FILE', () => {
     const pool = env.db.database.pool;
     const before = await pool.query(`SELECT count(*)::int AS n, sum(impressions)::bigint AS impressions FROM campaign_custom_day_of_week`);
     const v2 = reportsFile(V2);
-    expect((await runCli(['migrate'], envWith(v2))).code).toBe(0);
+    const widened = await runCli(['migrate'], envWith(v2));
+    expect(widened.code).toBe(0);
+    expect(widened.stdout).toContain('added campaign_custom_day_of_week.device_type\nadded campaign_custom_day_of_week.conversions\nkeyed campaign_custom_day_of_week\n');
     const after = await pool.query(
       `SELECT count(*)::int AS n, sum(impressions)::bigint AS impressions, count(device_type)::int AS devices, count(conversions)::int AS conversions FROM campaign_custom_day_of_week`,
     );
