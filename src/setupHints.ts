@@ -19,7 +19,7 @@ export const setupHints = {
     'then re-authorize the connection.',
   /** requireCredentials: MSADS_DEVELOPER_TOKEN is not set. */
   missingDeveloperToken:
-    'MSADS_DEVELOPER_TOKEN: required by every Microsoft Advertising call; get it in the Microsoft Advertising UI (Tools → Developer settings), ' +
+    'MSADS_DEVELOPER_TOKEN: required by every Microsoft Advertising call; request one on the Microsoft Advertising Developer Portal (Account tab, signed in as a Super Admin), ' +
     'or use the universal sandbox token BBD37VB98 with MSADS_ENVIRONMENT=sandbox',
   /** Nango unknown_provider_config. */
   unknownIntegration: (integrationId: string): string =>
