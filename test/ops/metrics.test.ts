@@ -121,6 +121,11 @@ describe('/metrics after an end-to-end load', () => {
     expect(sample(text, 'msads_connection_oldest_loaded_day_timestamp_seconds', { connection_id: 'good' })).toBe(Date.parse(`${window.to}T00:00:00Z`) / 1000);
     expect(sample(text, 'msads_connection_needs_reauth', { connection_id: 'bad' })).toBe(1);
     expect(sample(text, 'msads_connection_freshness_lag_days', { connection_id: 'bad' })).toBeUndefined();
+    // Every run ends with one outcome line with its figures, the failed one included.
+    const outcomes = env.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'report run finished');
+    expect(outcomes.map((l) => l['status']).sort()).toEqual(['failed', 'succeeded', 'succeeded']);
+    expect(outcomes.find((l) => l['status'] === 'failed')).toMatchObject({ connectionId: 'bad', errorClass: 'auth', errorCode: 105, submits: 0 });
+    for (const l of outcomes.filter((o) => o['status'] === 'succeeded')) expect(l).toMatchObject({ rows: expect.any(Number), polls: expect.any(Number), durationMs: expect.any(Number) });
     // Process metrics of Node.
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
   });
