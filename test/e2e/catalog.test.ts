@@ -51,7 +51,7 @@ function cases(): Case[] {
       def,
       aggregation,
       spec: reportTableSpec(def, aggregation),
-      window: aggregation === 'Hourly' ? { from: addDays(today, -2), to: addDays(today, -2) } : { from: addDays(today, -9), to: addDays(today, -3) },
+      window: aggregation === 'Hourly' ? { from: addDays(today, -2), to: addDays(today, -2) } : { from: addDays(today, -5), to: addDays(today, -3) },
     })),
   );
 }
