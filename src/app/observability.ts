@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
@@ -12,7 +12,6 @@ import { createRunMetrics } from '../observability/runMetrics.js';
 import { startTelemetry, type Telemetry } from '../observability/telemetry.js';
 import { enabledReports } from '../schedule/enabledReports.js';
 import { reportTimeZoneIanaOf } from './discovery.js';
-import { createRedis } from './redis.js';
 
 /**
  * What a process reports about its work, built once in its composition root: a Prometheus registry of
@@ -39,7 +38,10 @@ export function createProcessObservability(config: Config, logger: Logger, optio
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const telemetry = config.otel.endpoint ? startTelemetry({ serviceName: config.otel.serviceName, endpoint: config.otel.endpoint }) : undefined;
-  const redis = createRedis(config.redisUrl, 'producer');
+  // Fails a command fast while Redis is away (readiness, alert claims) but reconnects for ever: these
+  // processes outlive any Redis restart (the CLI's producer connection gives up instead).
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableReadyCheck: true, retryStrategy: (times) => Math.min(times * 200, 2_000) });
+  redis.on('error', () => undefined);
   const database = createDatabase(config.databaseUrl, { max: 2, applicationName: 'msads-etl ops' });
   const alerts = createAlertSender({
     webhookUrl: config.alerts.webhookUrl,

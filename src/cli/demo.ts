@@ -88,6 +88,7 @@ export function registerDemo(program: Command): void {
             `  psql ${redactUrl(config.databaseUrl)} -c "SELECT time_period, campaign_name, device_type, network, impressions, clicks, spend FROM campaign_performance_daily ORDER BY time_period, campaign_id LIMIT 20"`,
             `  psql ${redactUrl(config.databaseUrl)} -c "SELECT time_period, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(spend) AS spend FROM campaign_performance_daily GROUP BY 1 ORDER BY 1"`,
             `  psql ${redactUrl(config.databaseUrl)} -c "SELECT id, account_id, report, window_start, window_end, status, polls, rows, report_request_id FROM report_runs ORDER BY id DESC LIMIT 10"`,
+            `  psql ${redactUrl(config.databaseUrl)} -c "SELECT day, campaign_name, spend, clicks, ctr_percent, cpc FROM bi_campaign_daily ORDER BY day, spend DESC LIMIT 20"   # docs/BI.md`,
             '',
           ].join('\n'),
         );
