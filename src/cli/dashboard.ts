@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_DASHBOARD_PORT, startDashboard } from '../app/dashboardProcess.js';
 import { createProcessObservability } from '../app/observability.js';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { assertSafeBinding } from '../dashboard/auth.js';
 import { createLogger } from '../logger.js';
 
@@ -15,6 +15,7 @@ export function registerDashboard(program: Command): void {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const host = options.host ?? config.dashboard.host;
+      if (options.port !== undefined && !/^\d{1,5}$/.test(options.port)) throw new ConfigError(`Invalid configuration:\n  --port: not a port number: ${options.port}`);
       // Before connecting anywhere: an unauthenticated dashboard off loopback is a configuration error.
       assertSafeBinding(host, config.dashboard);
       const obs = createProcessObservability(config, logger, { alerts: false });
