@@ -1,6 +1,7 @@
 import type { ReportTarget } from '../jobs/reportJobData.js';
 import { addDays, daysBetween, isIsoDay, maxDay, minDay, todayIn } from './dates.js';
 import { describeRetention, earliestAvailableDay, type Retention } from './retention.js';
+import { acceptsCustomRange, ALLOWED_PERIODS, predefinedWindow } from '../reports/periods.js';
 
 /**
  * The pure planners: what report jobs a nightly tick or a backfill should enqueue. No I/O and no clock:
@@ -71,12 +72,27 @@ export function planNightly(input: NightlyInput): Plan {
   const { accounts, skippedConnections, warnings } = usableAccounts(input.connections, input.accounts);
   const jobs: ReportTarget[] = [];
   for (const r of input.reports) {
-    const clamped = clampWindow(requested, r, today);
+    const clamped = clampWindow(nightlyWindow(r.aggregation, requested, today), r, today);
     if (clamped.warning) warnings.push(clamped.warning);
     if (!clamped.window) continue;
     for (const a of accounts) jobs.push(target(a, r, clamped.window));
   }
   return { today, jobs: sortJobs(jobs), warnings, skippedConnections };
+}
+
+/**
+ * DayOfWeek and HourOfDay accept only Microsoft's predefined periods, never a custom range: the nightly
+ * window becomes the longest allowed complete period inside the lookback (e.g. LastSevenDays, LastMonth),
+ * or the shortest complete one when none fits, so such a report is loaded rather than refused.
+ */
+function nightlyWindow(aggregation: string, requested: Window, today: string): Window {
+  if (acceptsCustomRange(aggregation)) return requested;
+  const allowed = ALLOWED_PERIODS[aggregation as keyof typeof ALLOWED_PERIODS] ?? [];
+  const complete = allowed.map((p) => predefinedWindow(p, today)).filter((w) => w.to < today);
+  const span = (w: Window) => daysBetween(w.from, w.to);
+  const inside = complete.filter((w) => w.from >= requested.from).sort((a, b) => span(b) - span(a));
+  const fallback = [...complete].sort((a, b) => span(a) - span(b));
+  return inside[0] ?? fallback[0] ?? requested;
 }
 
 export interface BackfillInput {

@@ -69,6 +69,18 @@ describe('planNightly', () => {
     expect(plan.jobs[0]).toMatchObject({ from: '2026-02-12', to: '2026-03-13' });
   });
 
+  it('gives DayOfWeek and HourOfDay (predefined periods only) the longest complete period inside the lookback', () => {
+    const byWeekday: PlannedReport = { report: 'weekday_mix', aggregation: 'DayOfWeek', retention: retentionFor('CampaignPerformanceReportRequest', 'Daily') };
+    const byHour: PlannedReport = { report: 'hour_mix', aggregation: 'HourOfDay', retention: retentionFor('CampaignPerformanceReportRequest', 'Daily') };
+    // Today 2026-03-15, lookback 45 days (from 2026-01-29): LastMonth (February) fits, LastThreeMonths does not.
+    const plan = planNightly({ ...input, lookbackDays: 45, reports: [byWeekday, byHour] });
+    expect(plan.jobs).toHaveLength(6);
+    for (const job of plan.jobs) expect({ from: job.from, to: job.to }).toEqual({ from: '2026-02-01', to: '2026-02-28' });
+    // The default 30 days hold no whole month: the last seven days (ThisMonth would include today).
+    const week = planNightly({ ...input, reports: [byWeekday] });
+    expect(week.jobs[0]).toMatchObject({ from: '2026-03-08', to: '2026-03-14' });
+  });
+
   it('clamps to retention with a warning instead of failing', () => {
     const plan = planNightly({ ...input, lookbackDays: 400, reports: [daily, hourly] });
     const hourlyJobs = plan.jobs.filter((j) => j.aggregation === 'Hourly');
