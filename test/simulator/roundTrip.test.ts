@@ -7,7 +7,7 @@ import { ACCOUNT, COLUMNS, OTHER_ACCOUNT, customRange, pollUntilDone, soapPost, 
 let sim: Simulator;
 beforeAll(async () => {
   // Long enough to see the report Pending even on a busy machine.
-  sim = await startSimulator(testOptions({ generationMs: 300 }));
+  sim = await startSimulator(testOptions({ generationMs: 1_500 }));
 });
 afterAll(async () => {
   await sim.close();
