@@ -12,7 +12,9 @@ import type { LoadShape } from '../load/loadSql.js';
 import { openReportCsv } from '../load/reportEntry.js';
 import { reportTableSpec } from '../db/reportTableSpec.js';
 import { reports, tableName } from '../reports/catalog.js';
-import { benchOptions, expectedRows, MICROSOFT_LAYOUT, PLAIN_LAYOUT, writeBenchZip } from './benchFiles.js';
+import { syncCustomTables } from '../db/customTables.js';
+import { benchOptions, expectedRows, MICROSOFT_LAYOUT, PLAIN_LAYOUT, rowsPerKeywordDay, writeBenchZip } from './benchFiles.js';
+import { benchKeywordReport } from './benchReport.js';
 import type { ChildResult } from './loadChild.js';
 import { naiveLoad, parseOnly } from './naiveLoad.js';
 import { psqlReference } from './psqlReference.js';
@@ -23,11 +25,12 @@ import { psqlReference } from './psqlReference.js';
  *   --rows N      rows of the large file (default 1,000,000)
  *   --repeat R    runs of (1) and (2), median reported (default 3)
  *   --skip-naive  leave out (3), the slowest part
+ *   --wide        the catalog's keyword_performance table (62 columns) instead of the keyword-style report
  * Uses a database of its own (created, then dropped) on DATABASE_URL's server.
  */
 
 const { values: args } = parseArgs({
-  options: { rows: { type: 'string' }, repeat: { type: 'string' }, 'skip-naive': { type: 'boolean' } },
+  options: { rows: { type: 'string' }, repeat: { type: 'string' }, 'skip-naive': { type: 'boolean' }, wide: { type: 'boolean' } },
 });
 const ROWS = Number(args.rows ?? 1_000_000);
 const REPEAT = Number(args.repeat ?? 3);
@@ -35,7 +38,8 @@ const SMALL_ROWS = 100_000;
 const ACCOUNT = '160000001';
 const SMALL_ACCOUNT = '160000002';
 
-const report = reports.keyword_performance;
+const WIDE = Boolean(args.wide);
+const report = WIDE ? reports.keyword_performance : benchKeywordReport;
 const target = tableName(report, 'Daily');
 const shapeOf = (table: string): LoadShape => ({ ...reportTableSpec(report, 'Daily'), name: table });
 
@@ -44,7 +48,7 @@ const rate = (rows: number, ms: number) => `${Math.round((rows / ms) * 1000).toL
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 
 function runChild(databaseUrl: string, zipPath: string, accountId: string, from: string, to: string): Promise<ChildResult> {
-  const child = fork(fileURLToPath(new URL('./loadChild.js', import.meta.url)), [databaseUrl, zipPath, accountId, from, to], {
+  const child = fork(fileURLToPath(new URL('./loadChild.js', import.meta.url)), [databaseUrl, zipPath, accountId, from, to, WIDE ? 'wide' : 'keyword-style'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -73,12 +77,12 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'msads-bench-'));
   let database: Database | undefined;
   try {
-    const large = benchOptions(ROWS, ACCOUNT, 'bench');
-    const small = benchOptions(SMALL_ROWS, SMALL_ACCOUNT, 'bench-small');
+    const large = benchOptions(report, ROWS, ACCOUNT, 'bench');
+    const small = benchOptions(report, SMALL_ROWS, SMALL_ACCOUNT, 'bench-small');
     const rows = expectedRows(large);
     const s = large.shape;
-    console.log(`msads-etl load benchmark: keyword_performance Daily, ${rows.toLocaleString('en-US')} rows`);
-    console.log(`  shape: 7 days × ${s?.campaigns} campaigns × ${s?.adGroupsPerCampaign} ad groups × ${s?.keywordsPerAdGroup} keywords × 54 device/network/match combinations`);
+    console.log(`msads-etl load benchmark: ${report.name} Daily (${report.columns.length} columns), ${rows.toLocaleString('en-US')} rows`);
+    console.log(`  shape: 7 days × ${s?.campaigns} campaigns × ${s?.adGroupsPerCampaign} ad groups × ${s?.keywordsPerAdGroup} keywords × ${rowsPerKeywordDay(report.columns)} segment combinations`);
     let t = performance.now();
     const fullZip = await writeBenchZip(dir, 'microsoft', large, MICROSOFT_LAYOUT);
     const plainZip = await writeBenchZip(dir, 'plain', large, PLAIN_LAYOUT);
@@ -92,6 +96,7 @@ async function main(): Promise<void> {
     await ensureDatabase(benchUrl.toString());
     database = createDatabase(benchUrl.toString(), { max: 2, applicationName: 'msads-bench' });
     await runMigrations(database.pool);
+    if (!WIDE) await syncCustomTables(database.pool as unknown as pg.ClientBase, [reportTableSpec(report, 'Daily')]);
     for (const table of ['bench_reference', 'bench_naive']) {
       await database.pool.query(`CREATE TABLE ${table} (LIKE ${target} INCLUDING ALL)`);
     }

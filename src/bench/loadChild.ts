@@ -1,6 +1,7 @@
 import { createDatabase } from '../db/client.js';
 import { loadReportZip } from '../load/loadReport.js';
 import { reports } from '../reports/catalog.js';
+import { benchKeywordReport } from './benchReport.js';
 
 /**
  * One real load in a process of its own, so its peak RSS is the load path's alone (the parent's
@@ -16,7 +17,8 @@ export interface ChildResult {
   maxRssKb: number;
 }
 
-const [databaseUrl, zipPath, accountId, from, to] = process.argv.slice(2) as [string, string, string, string, string];
+const [databaseUrl, zipPath, accountId, from, to, kind] = process.argv.slice(2) as [string, string, string, string, string, string];
+const report = kind === 'wide' ? reports.keyword_performance : benchKeywordReport;
 const database = createDatabase(databaseUrl, { max: 1, applicationName: 'msads-bench' });
 try {
   await database.pool.query('SELECT 1');
@@ -24,7 +26,7 @@ try {
   const started = performance.now();
   const { rows } = await loadReportZip(
     database.pool,
-    { report: reports.keyword_performance, aggregation: 'Daily', accountId, from, to, timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', runId: 1 },
+    { report, aggregation: 'Daily', accountId, from, to, timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', runId: 1 },
     zipPath,
     { maxUncompressedBytes: Number.MAX_SAFE_INTEGER },
     async () => undefined,
