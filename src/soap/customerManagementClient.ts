@@ -1,10 +1,9 @@
 import type { Element } from '@xmldom/xmldom';
-import { Client, createClientAsync, HttpClient, type WSDL } from 'soap';
 import { ProtocolError, RequestValidationError } from '../errors.js';
 import type { Secret } from '../secret.js';
-import { errorFromException, errorFromResponse, type FailureContext, type HttpExchange } from './faults.js';
 import { NS } from './namespaces.js';
-import { childElements, childText, firstChild, parseXml, soapParts } from './xmlRead.js';
+import { callSoap, createSoapTransport, type SoapTransport } from './soapTransport.js';
+import { childElements, childText, firstChild } from './xmlRead.js';
 
 /**
  * GetUser and SearchAccounts of Customer Management v13 over SOAP 1.1, built the way reportingClient.ts
@@ -80,18 +79,13 @@ export const SEARCH_ACCOUNTS_MAX_PAGE_SIZE = 1000;
 type Operation = 'GetUser' | 'SearchAccounts';
 const HEADER_NAMES = ['AuthenticationToken', 'DeveloperToken'] as const;
 
-interface Transport {
-  wsdl: WSDL;
-  httpClient: HttpClient;
-  endpoint: string;
-  timeoutMs: number;
-}
-
-type SoapAsyncMethod = (args: unknown, options: Record<string, unknown>) => Promise<unknown>;
-
 export async function createCustomerManagementService(options: CustomerManagementServiceOptions): Promise<CustomerManagementService> {
-  const wsdl = await loadWsdl(options);
-  const transport: Transport = { wsdl, httpClient: new HttpClient({}), endpoint: options.endpoint, timeoutMs: options.timeoutMs };
+  const transport = await createSoapTransport({
+    ...options,
+    namespace: NS.customer,
+    operations: ['GetUser', 'SearchAccounts'],
+    serviceName: 'Customer Management',
+  });
 
   return {
     async getUser(auth, signal) {
@@ -129,21 +123,8 @@ export function searchAccountsArgs(query: SearchAccountsQuery): Record<string, u
   };
 }
 
-async function loadWsdl(options: CustomerManagementServiceOptions): Promise<WSDL> {
-  // disableCache: node-soap caches parsed WSDLs process-wide by path, and we change ours below.
-  const probe = await createClientAsync(options.wsdl, { disableCache: true }, options.endpoint);
-  for (const op of ['GetUserAsync', 'SearchAccountsAsync']) {
-    if (typeof (probe as unknown as Record<string, unknown>)[op] !== 'function') {
-      throw new Error(`WSDL ${options.wsdl} has no ${op.replace(/Async$/, '')} operation: is it the Customer Management v13 WSDL?`);
-    }
-  }
-  // Microsoft's WSDL root declares wsu, msc, i0…; the requests declare what they use themselves.
-  probe.wsdl.xmlnsInEnvelope = '';
-  return probe.wsdl;
-}
-
 async function invoke(
-  transport: Transport,
+  transport: SoapTransport,
   operation: Operation,
   args: Record<string, unknown>,
   auth: CustomerCallAuth,
@@ -151,40 +132,14 @@ async function invoke(
 ): Promise<{ response: Element; status: number; trackingId: string | undefined }> {
   const accessToken = auth.accessToken.reveal();
   const developerToken = auth.developerToken.reveal();
-  const ctx: FailureContext = { operation, secrets: [accessToken, developerToken], timeoutMs: transport.timeoutMs, signal };
-  const expected = `${operation}Response`;
-
-  const client = new Client(transport.wsdl, transport.endpoint, { httpClient: transport.httpClient });
-  const headerValues = { AuthenticationToken: accessToken, DeveloperToken: developerToken };
-  for (const name of HEADER_NAMES) client.addSoapHeader({ [name]: headerValues[name] }, name, 'tns', NS.customer);
-
-  let exchange: HttpExchange | undefined;
-  client.on('response', (body: unknown, response: unknown) => {
-    const r = response as { status?: unknown; headers?: unknown } | undefined;
-    if (r && typeof r.status === 'number') {
-      exchange = { status: r.status, headers: { ...(r.headers as object) }, body: typeof body === 'string' ? body : '' };
-    }
+  const values: Record<(typeof HEADER_NAMES)[number], string> = { AuthenticationToken: accessToken, DeveloperToken: developerToken };
+  return callSoap(transport, {
+    operation,
+    args,
+    headers: HEADER_NAMES.map((name) => [name, values[name]] as const),
+    secrets: [accessToken, developerToken],
+    signal,
   });
-
-  const method = (client as unknown as Record<string, SoapAsyncMethod | undefined>)[`${operation}Async`];
-  if (!method) throw new ProtocolError(operation, 'operation missing from the WSDL');
-  const callOptions: Record<string, unknown> = { timeout: transport.timeoutMs };
-  if (signal) callOptions.signal = signal;
-  try {
-    await method.call(client, args, callOptions);
-  } catch (error) {
-    throw exchange ? errorFromResponse(exchange, ctx, expected) : errorFromException(error, ctx);
-  }
-  if (!exchange) throw new ProtocolError(operation, 'no HTTP response was recorded');
-  const doc = parseXml(exchange.body);
-  const parts = doc && soapParts(doc);
-  const response = parts && firstChild(parts.body);
-  const ok = exchange.status >= 200 && exchange.status < 300;
-  if (!ok || !response || response.localName !== expected || response.namespaceURI !== NS.customer) {
-    throw errorFromResponse(exchange, ctx, expected);
-  }
-  const trackingId = (parts.header && childText(parts.header, 'TrackingId')?.trim()) || undefined;
-  return { response, status: exchange.status, trackingId };
 }
 
 const INT64 = /^-?\d{1,19}$/;

@@ -1,24 +1,13 @@
 import type { Element } from '@xmldom/xmldom';
-import { Client, createClientAsync, HttpClient, type WSDL } from 'soap';
 import { ProtocolError, RequestValidationError } from '../errors.js';
 import type { Secret } from '../secret.js';
-import { errorFromException, errorFromResponse, type FailureContext, type HttpExchange } from './faults.js';
 import { NS } from './namespaces.js';
 import { buildReportRequest, type ReportRequestSpec } from './reportRequest.js';
-import { childText, firstChild, parseXml, soapParts } from './xmlRead.js';
+import { callSoap, createSoapTransport, type SoapTransport } from './soapTransport.js';
+import { childText, firstChild } from './xmlRead.js';
 
-/**
- * SubmitGenerateReport / PollGenerateReport over SOAP 1.1 with npm `soap`.
- *
- * Concurrency: node-soap keeps SOAP headers as mutable state on a Client, so a shared client would let
- * one account's call go out with another account's token. The WSDL is parsed once; every call builds its
- * own Client on that parsed WSDL (a constructor that only wires two methods) and adds its own headers,
- * so no header state outlives or crosses a call.
- *
- * Envelope: node-soap copies every xmlns:* it collected from the WSDL onto soap:Envelope (29 entries,
- * 28 duplicates of the Arrays namespace, with Microsoft's WSDL: REPORTING-FACTS §11.11/§13). The
- * requests we build declare every prefix they use locally, so the WSDL's copy is emptied once at load.
- */
+/** SubmitGenerateReport / PollGenerateReport over SOAP 1.1 (the shared transport: src/soap/soapTransport.ts). */
+
 
 export interface ReportingCallAuth {
   accessToken: Secret;
@@ -53,22 +42,17 @@ export interface ReportingServiceOptions {
   timeoutMs: number;
 }
 
+
 /** Header parts of both operations, in Microsoft's order; all in the Reporting namespace (§2.1). */
 const HEADER_NAMES = ['AuthenticationToken', 'CustomerAccountId', 'CustomerId', 'DeveloperToken'] as const;
 
-interface Transport {
-  wsdl: WSDL;
-  httpClient: HttpClient;
-  endpoint: string;
-  timeoutMs: number;
-}
-
-type SoapAsyncMethod = (args: unknown, options: Record<string, unknown>) => Promise<unknown>;
-
 export async function createReportingService(options: ReportingServiceOptions): Promise<ReportingService> {
-  const wsdl = await loadWsdl(options);
-  // Stateless (an axios instance and options), so one serves every call's Client.
-  const transport: Transport = { wsdl, httpClient: new HttpClient({}), endpoint: options.endpoint, timeoutMs: options.timeoutMs };
+  const transport = await createSoapTransport({
+    ...options,
+    namespace: NS.reporting,
+    operations: ['SubmitGenerateReport', 'PollGenerateReport'],
+    serviceName: 'Reporting',
+  });
 
   return {
     async submit(auth, request, signal) {
@@ -89,20 +73,8 @@ export async function createReportingService(options: ReportingServiceOptions): 
   };
 }
 
-async function loadWsdl(options: ReportingServiceOptions): Promise<WSDL> {
-  // disableCache: node-soap caches parsed WSDLs process-wide by path, and we change ours below.
-  const probe = await createClientAsync(options.wsdl, { disableCache: true }, options.endpoint);
-  for (const op of ['SubmitGenerateReportAsync', 'PollGenerateReportAsync']) {
-    if (typeof (probe as unknown as Record<string, unknown>)[op] !== 'function') {
-      throw new Error(`WSDL ${options.wsdl} has no ${op.replace(/Async$/, '')} operation: is it the Reporting v13 WSDL?`);
-    }
-  }
-  probe.wsdl.xmlnsInEnvelope = '';
-  return probe.wsdl;
-}
-
 async function invoke(
-  transport: Transport,
+  transport: SoapTransport,
   operation: 'SubmitGenerateReport' | 'PollGenerateReport',
   args: Record<string, unknown>,
   auth: ReportingCallAuth,
@@ -111,43 +83,19 @@ async function invoke(
   checkAuth(operation, auth);
   const accessToken = auth.accessToken.reveal();
   const developerToken = auth.developerToken.reveal();
-  const ctx: FailureContext = { operation, secrets: [accessToken, developerToken], timeoutMs: transport.timeoutMs, signal };
-  const expected = `${operation}Response`;
-
-  // One Client per call: its header list is this call's alone (see the file comment).
-  const client = new Client(transport.wsdl, transport.endpoint, { httpClient: transport.httpClient });
-  const headerValues = { AuthenticationToken: accessToken, CustomerAccountId: auth.accountId, CustomerId: auth.customerId, DeveloperToken: developerToken };
-  for (const name of HEADER_NAMES) client.addSoapHeader({ [name]: headerValues[name] }, name, 'tns', NS.reporting);
-
-  // Keep status, headers and body of the answer; never the axios response (it holds the request).
-  let exchange: HttpExchange | undefined;
-  client.on('response', (body: unknown, response: unknown) => {
-    const r = response as { status?: unknown; headers?: unknown } | undefined;
-    if (r && typeof r.status === 'number') {
-      exchange = { status: r.status, headers: { ...(r.headers as object) }, body: typeof body === 'string' ? body : '' };
-    }
+  const values: Record<(typeof HEADER_NAMES)[number], string> = {
+    AuthenticationToken: accessToken,
+    CustomerAccountId: auth.accountId,
+    CustomerId: auth.customerId,
+    DeveloperToken: developerToken,
+  };
+  return callSoap(transport, {
+    operation,
+    args,
+    headers: HEADER_NAMES.map((name) => [name, values[name]] as const),
+    secrets: [accessToken, developerToken],
+    signal,
   });
-
-  const method = (client as unknown as Record<string, SoapAsyncMethod | undefined>)[`${operation}Async`];
-  if (!method) throw new ProtocolError(operation, 'operation missing from the WSDL');
-  const callOptions: Record<string, unknown> = { timeout: transport.timeoutMs };
-  if (signal) callOptions.signal = signal;
-  try {
-    await method.call(client, args, callOptions);
-  } catch (error) {
-    // node-soap rejects on faults (any status), unparsable bodies and transport errors alike.
-    throw exchange ? errorFromResponse(exchange, ctx, expected) : errorFromException(error, ctx);
-  }
-  if (!exchange) throw new ProtocolError(operation, 'no HTTP response was recorded');
-  const doc = parseXml(exchange.body);
-  const parts = doc && soapParts(doc);
-  const response = parts && firstChild(parts.body);
-  const ok = exchange.status >= 200 && exchange.status < 300;
-  if (!ok || !response || response.localName !== expected || response.namespaceURI !== NS.reporting) {
-    throw errorFromResponse(exchange, ctx, expected);
-  }
-  const trackingId = (parts.header && childText(parts.header, 'TrackingId')?.trim()) || undefined;
-  return { response, status: exchange.status, trackingId };
 }
 
 function readPollStatus(response: Element, httpStatus: number, trackingId: string | undefined): PollResult {
