@@ -1,5 +1,6 @@
 import { reportTimeZones } from '../../reports/timeZones.js';
 import { NS } from '../namespaces.js';
+import { adapiSchema, arrayOf, arraysSchema, bindingOperation, enumType, operationMessages, sequenceType } from './wsdlText.js';
 
 /**
  * Renders the project's own Customer Management v13 WSDL: the subset of Microsoft's service that account
@@ -43,24 +44,6 @@ export const currencyCodes = [
 export const predicateOperators = ['Equals', 'NotEquals', 'Contains', 'In', 'GreaterThanEquals', 'LessThanEquals', 'StartsWith', 'NotContains'] as const;
 export const orderByFields = ['Id', 'Name', 'Number', 'LifeCycleStatus', 'CouponClassName', 'CouponStartDate'] as const;
 
-const enumType = (name: string, values: readonly string[]) =>
-  [
-    `      <xs:simpleType name="${name}">`,
-    `        <xs:restriction base="xs:string">`,
-    ...values.map((v) => `          <xs:enumeration value="${v}" />`),
-    `        </xs:restriction>`,
-    `      </xs:simpleType>`,
-  ].join('\n');
-
-const sequenceType = (name: string, elements: string[]) =>
-  [
-    `      <xs:complexType name="${name}">`,
-    `        <xs:sequence>`,
-    ...elements.map((e) => `          ${e}`),
-    `        </xs:sequence>`,
-    `      </xs:complexType>`,
-  ].join('\n');
-
 const wrapper = (name: string, elements: string[]) =>
   [
     `      <xs:element name="${name}">`,
@@ -71,11 +54,6 @@ const wrapper = (name: string, elements: string[]) =>
     `        </xs:complexType>`,
     `      </xs:element>`,
   ].join('\n');
-
-const arrayOf = (item: string, prefix: string) =>
-  sequenceType(`ArrayOf${item}`, [
-    `<xs:element minOccurs="0" maxOccurs="unbounded" name="${item}" nillable="true" type="${prefix}:${item}" />`,
-  ]);
 
 /** The header parts this project sends, in Microsoft's order (no CustomerId/CustomerAccountId here: §2.2). */
 const HEADER_IN = ['AuthenticationToken', 'DeveloperToken'] as const;
@@ -192,81 +170,12 @@ function exceptionSchema(): string {
   ].join('\n');
 }
 
-function adapiSchema(): string {
-  return [
-    `    <xs:schema elementFormDefault="qualified" targetNamespace="${NS.adapi}">`,
-    `      <xs:complexType name="AdApiFaultDetail">`,
-    `        <xs:complexContent mixed="false">`,
-    `          <xs:extension base="adapi:ApplicationFault">`,
-    `            <xs:sequence>`,
-    `              <xs:element minOccurs="0" name="Errors" nillable="true" type="adapi:ArrayOfAdApiError" />`,
-    `            </xs:sequence>`,
-    `          </xs:extension>`,
-    `        </xs:complexContent>`,
-    `      </xs:complexType>`,
-    `      <xs:element name="AdApiFaultDetail" nillable="true" type="adapi:AdApiFaultDetail" />`,
-    sequenceType('ApplicationFault', ['<xs:element minOccurs="0" name="TrackingId" nillable="true" type="xs:string" />']),
-    arrayOf('AdApiError', 'adapi'),
-    sequenceType('AdApiError', [
-      '<xs:element minOccurs="0" name="Code" type="xs:int" />',
-      '<xs:element minOccurs="0" name="Detail" nillable="true" type="xs:string" />',
-      '<xs:element minOccurs="0" name="ErrorCode" nillable="true" type="xs:string" />',
-      '<xs:element minOccurs="0" name="Message" nillable="true" type="xs:string" />',
-    ]),
-    `    </xs:schema>`,
-  ].join('\n');
-}
 
-function arraysSchema(): string {
-  return [
-    `    <xs:schema elementFormDefault="qualified" targetNamespace="${NS.arrays}">`,
-    sequenceType('ArrayOflong', ['<xs:element minOccurs="0" maxOccurs="unbounded" name="long" type="xs:long" />']),
-    `      <xs:element name="ArrayOflong" nillable="true" type="arr:ArrayOflong" />`,
-    `    </xs:schema>`,
-  ].join('\n');
-}
 
 export const CUSTOMER_OPERATIONS = ['GetUser', 'SearchAccounts'] as const;
 export type CustomerOperation = (typeof CUSTOMER_OPERATIONS)[number];
 
-function messages(name: string): string {
-  return [
-    `  <wsdl:message name="${name}Request">`,
-    `    <wsdl:part name="parameters" element="tns:${name}Request" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:message name="${name}Request_Headers">`,
-    ...HEADER_IN.map((h) => `    <wsdl:part name="${h}" element="tns:${h}" />`),
-    `  </wsdl:message>`,
-    `  <wsdl:message name="${name}Response">`,
-    `    <wsdl:part name="parameters" element="tns:${name}Response" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:message name="${name}Response_Headers">`,
-    `    <wsdl:part name="TrackingId" element="tns:TrackingId" />`,
-    `  </wsdl:message>`,
-  ].join('\n');
-}
 
-function operation(name: string): string {
-  return [
-    `    <wsdl:operation name="${name}">`,
-    `      <soap:operation soapAction="${name}" style="document" />`,
-    `      <wsdl:input name="${name}Request">`,
-    ...HEADER_IN.map((h) => `        <soap:header message="tns:${name}Request_Headers" part="${h}" use="literal" />`),
-    `        <soap:body use="literal" />`,
-    `      </wsdl:input>`,
-    `      <wsdl:output name="${name}Response">`,
-    `        <soap:header message="tns:${name}Response_Headers" part="TrackingId" use="literal" />`,
-    `        <soap:body use="literal" />`,
-    `      </wsdl:output>`,
-    `      <wsdl:fault name="AdApiFaultDetailFault">`,
-    `        <soap:fault name="AdApiFaultDetailFault" use="literal" />`,
-    `      </wsdl:fault>`,
-    `      <wsdl:fault name="ApiFault">`,
-    `        <soap:fault name="ApiFault" use="literal" />`,
-    `      </wsdl:fault>`,
-    `    </wsdl:operation>`,
-  ].join('\n');
-}
 
 export function renderCustomerManagementWsdl(
   location = 'https://clientcenter.api.bingads.microsoft.com/Api/CustomerManagement/v13/CustomerManagementService.svc',
@@ -288,7 +197,7 @@ export function renderCustomerManagementWsdl(
     adapiSchema(),
     arraysSchema(),
     `  </wsdl:types>`,
-    ...CUSTOMER_OPERATIONS.map(messages),
+    ...CUSTOMER_OPERATIONS.map((op) => operationMessages(op, HEADER_IN)),
     `  <wsdl:message name="AdApiFaultDetailFault">`,
     `    <wsdl:part name="detail" element="adapi:AdApiFaultDetail" />`,
     `  </wsdl:message>`,
@@ -307,7 +216,7 @@ export function renderCustomerManagementWsdl(
     `  </wsdl:portType>`,
     `  <wsdl:binding name="BasicHttpBinding_ICustomerManagementService" type="tns:ICustomerManagementService">`,
     `    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" />`,
-    ...CUSTOMER_OPERATIONS.map(operation),
+    ...CUSTOMER_OPERATIONS.map((op) => bindingOperation(op, HEADER_IN, 'ApiFault')),
     `  </wsdl:binding>`,
     `  <wsdl:service name="CustomerManagementService">`,
     `    <wsdl:port name="BasicHttpBinding_ICustomerManagementService" binding="tns:BasicHttpBinding_ICustomerManagementService">`,

@@ -1,6 +1,7 @@
 import { requestTypes, type RequestTypeShape } from '../../reports/columnEnums.js';
 import { reportTimeZones } from '../../reports/timeZones.js';
 import { NS } from '../namespaces.js';
+import { adapiSchema, arraysSchema, bindingOperation, enumType, operationMessages, sequenceType } from './wsdlText.js';
 
 /**
  * Renders the project's own Reporting v13 WSDL: the subset of Microsoft's service this project uses
@@ -20,24 +21,6 @@ const REPORT_TIME_PERIODS = [
 const REPORT_AGGREGATIONS = [
   'Summary', 'Hourly', 'Daily', 'Weekly', 'Monthly', 'Yearly', 'HourOfDay', 'DayOfWeek', 'WeeklyStartingMonday',
 ];
-
-const enumType = (name: string, values: readonly string[]) =>
-  [
-    `      <xs:simpleType name="${name}">`,
-    `        <xs:restriction base="xs:string">`,
-    ...values.map((v) => `          <xs:enumeration value="${v}" />`),
-    `        </xs:restriction>`,
-    `      </xs:simpleType>`,
-  ].join('\n');
-
-const sequenceType = (name: string, elements: string[]) =>
-  [
-    `      <xs:complexType name="${name}">`,
-    `        <xs:sequence>`,
-    ...elements.map((e) => `          ${e}`),
-    `        </xs:sequence>`,
-    `      </xs:complexType>`,
-  ].join('\n');
 
 const scopeTypes = () =>
   [
@@ -224,89 +207,9 @@ function reportingSchema(): string {
   ].join('\n');
 }
 
-function adapiSchema(): string {
-  return [
-    `    <xs:schema elementFormDefault="qualified" targetNamespace="${NS.adapi}">`,
-    `      <xs:complexType name="AdApiFaultDetail">`,
-    `        <xs:complexContent mixed="false">`,
-    `          <xs:extension base="adapi:ApplicationFault">`,
-    `            <xs:sequence>`,
-    `              <xs:element minOccurs="0" name="Errors" nillable="true" type="adapi:ArrayOfAdApiError" />`,
-    `            </xs:sequence>`,
-    `          </xs:extension>`,
-    `        </xs:complexContent>`,
-    `      </xs:complexType>`,
-    `      <xs:element name="AdApiFaultDetail" nillable="true" type="adapi:AdApiFaultDetail" />`,
-    sequenceType('ApplicationFault', [
-      '<xs:element minOccurs="0" name="TrackingId" nillable="true" type="xs:string" />',
-    ]),
-    sequenceType('ArrayOfAdApiError', [
-      '<xs:element minOccurs="0" maxOccurs="unbounded" name="AdApiError" nillable="true" type="adapi:AdApiError" />',
-    ]),
-    sequenceType('AdApiError', [
-      '<xs:element minOccurs="0" name="Code" type="xs:int" />',
-      '<xs:element minOccurs="0" name="Detail" nillable="true" type="xs:string" />',
-      '<xs:element minOccurs="0" name="ErrorCode" nillable="true" type="xs:string" />',
-      '<xs:element minOccurs="0" name="Message" nillable="true" type="xs:string" />',
-    ]),
-    `    </xs:schema>`,
-  ].join('\n');
-}
 
-function arraysSchema(): string {
-  return [
-    `    <xs:schema elementFormDefault="qualified" targetNamespace="${NS.arrays}">`,
-    sequenceType('ArrayOflong', ['<xs:element minOccurs="0" maxOccurs="unbounded" name="long" type="xs:long" />']),
-    `      <xs:element name="ArrayOflong" nillable="true" type="arr:ArrayOflong" />`,
-    sequenceType('ArrayOfint', ['<xs:element minOccurs="0" maxOccurs="unbounded" name="int" type="xs:int" />']),
-    sequenceType('ArrayOfstring', [
-      '<xs:element minOccurs="0" maxOccurs="unbounded" name="string" nillable="true" type="xs:string" />',
-    ]),
-    `    </xs:schema>`,
-  ].join('\n');
-}
 
-function operation(name: string): string {
-  const headerParts = HEADER_IN.map(
-    (h) => `        <soap:header message="tns:${name}Request_Headers" part="${h}" use="literal" />`,
-  );
-  return [
-    `    <wsdl:operation name="${name}">`,
-    `      <soap:operation soapAction="${name}" style="document" />`,
-    `      <wsdl:input name="${name}Request">`,
-    ...headerParts,
-    `        <soap:body use="literal" />`,
-    `      </wsdl:input>`,
-    `      <wsdl:output name="${name}Response">`,
-    `        <soap:header message="tns:${name}Response_Headers" part="TrackingId" use="literal" />`,
-    `        <soap:body use="literal" />`,
-    `      </wsdl:output>`,
-    `      <wsdl:fault name="AdApiFaultDetailFault">`,
-    `        <soap:fault name="AdApiFaultDetailFault" use="literal" />`,
-    `      </wsdl:fault>`,
-    `      <wsdl:fault name="ApiFaultDetailFault">`,
-    `        <soap:fault name="ApiFaultDetailFault" use="literal" />`,
-    `      </wsdl:fault>`,
-    `    </wsdl:operation>`,
-  ].join('\n');
-}
 
-function messages(name: string): string {
-  return [
-    `  <wsdl:message name="${name}Request">`,
-    `    <wsdl:part name="parameters" element="tns:${name}Request" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:message name="${name}Request_Headers">`,
-    ...HEADER_IN.map((h) => `    <wsdl:part name="${h}" element="tns:${h}" />`),
-    `  </wsdl:message>`,
-    `  <wsdl:message name="${name}Response">`,
-    `    <wsdl:part name="parameters" element="tns:${name}Response" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:message name="${name}Response_Headers">`,
-    `    <wsdl:part name="TrackingId" element="tns:TrackingId" />`,
-    `  </wsdl:message>`,
-  ].join('\n');
-}
 
 const OPERATIONS = ['SubmitGenerateReport', 'PollGenerateReport'] as const;
 
@@ -324,7 +227,7 @@ export function renderReportingWsdl(location = 'https://reporting.api.bingads.mi
     adapiSchema(),
     arraysSchema(),
     `  </wsdl:types>`,
-    ...OPERATIONS.map(messages),
+    ...OPERATIONS.map((op) => operationMessages(op, HEADER_IN)),
     `  <wsdl:message name="AdApiFaultDetailFault">`,
     `    <wsdl:part name="detail" element="adapi:AdApiFaultDetail" />`,
     `  </wsdl:message>`,
@@ -343,7 +246,7 @@ export function renderReportingWsdl(location = 'https://reporting.api.bingads.mi
     `  </wsdl:portType>`,
     `  <wsdl:binding name="BasicHttpBinding_IReportingService" type="tns:IReportingService">`,
     `    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" />`,
-    ...OPERATIONS.map(operation),
+    ...OPERATIONS.map((op) => bindingOperation(op, HEADER_IN, 'ApiFaultDetailFault')),
     `  </wsdl:binding>`,
     `  <wsdl:service name="ReportingService">`,
     `    <wsdl:port name="BasicHttpBinding_IReportingService" binding="tns:BasicHttpBinding_IReportingService">`,
