@@ -129,6 +129,10 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
     for (const w of plan.warnings) process.stderr.write(`warning: ${w.message}\n`);
 
     await events.waitUntilReady();
+    // Listen for Ctrl-C before saying anything: a Ctrl-C right after the message only stops the waiting.
+    const abort = new AbortController();
+    const onSigint = () => abort.abort();
+    if (options.wait) process.once('SIGINT', onSigint);
     const counts = { added: 0, 'already-queued': 0, 're-added': 0 };
     for (const target of plan.jobs) {
       const { outcome } = await enqueueReport(queue, target, { attempts: config.worker.attempts, priority: PRIORITY.backfill });
@@ -138,11 +142,11 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
       `Enqueued ${plan.jobs.length} windows for ${new Set(plan.jobs.map((j) => `${j.connectionId}|${j.accountId}`)).size} accounts ` +
         `(${counts.added + counts['re-added']} new, ${counts['already-queued']} already waiting or running) at backfill priority.`,
     );
-    if (!options.wait || plan.jobs.length === 0) return skipped > 0 ? 1 : 0;
+    if (!options.wait || plan.jobs.length === 0) {
+      process.off('SIGINT', onSigint);
+      return skipped > 0 ? 1 : 0;
+    }
 
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
     const startedAt = Date.now();
     const view = createProgressView(process.stderr, startedAt);
     let result;

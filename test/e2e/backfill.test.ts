@@ -102,7 +102,7 @@ describe('backfill', () => {
       worker.worker.resume();
     }
     await waitFor('the jobs to finish without the CLI', async () => (await queue.getJobCountByTypes('completed')) >= 8 && (await queue.getJobCountByTypes('prioritized', 'waiting', 'active', 'delayed')) === 0, 60_000);
-  });
+  }, 120_000);
 
   it('a connection that needs re-authorization is skipped and the exit code says so; bad input is refused', async () => {
     env.sim.faults.revokedConnections.add('conn-b');
