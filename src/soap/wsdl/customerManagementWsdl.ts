@@ -1,6 +1,6 @@
 import { reportTimeZones } from '../../reports/timeZones.js';
 import { NS } from '../namespaces.js';
-import { adapiSchema, arrayOf, arraysSchema, bindingOperation, enumType, operationMessages, sequenceType } from './wsdlText.js';
+import { adapiSchema, arrayOf, arraysSchema, enumType, sequenceType, serviceDefinitions } from './wsdlText.js';
 
 /**
  * Renders the project's own Customer Management v13 WSDL: the subset of Microsoft's service that account
@@ -170,12 +170,8 @@ function exceptionSchema(): string {
   ].join('\n');
 }
 
-
-
 export const CUSTOMER_OPERATIONS = ['GetUser', 'SearchAccounts'] as const;
 export type CustomerOperation = (typeof CUSTOMER_OPERATIONS)[number];
-
-
 
 export function renderCustomerManagementWsdl(
   location = 'https://clientcenter.api.bingads.microsoft.com/Api/CustomerManagement/v13/CustomerManagementService.svc',
@@ -197,33 +193,12 @@ export function renderCustomerManagementWsdl(
     adapiSchema(),
     arraysSchema(),
     `  </wsdl:types>`,
-    ...CUSTOMER_OPERATIONS.map((op) => operationMessages(op, HEADER_IN)),
-    `  <wsdl:message name="AdApiFaultDetailFault">`,
-    `    <wsdl:part name="detail" element="adapi:AdApiFaultDetail" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:message name="ApiFault">`,
-    `    <wsdl:part name="detail" element="tns:ApiFault" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:portType name="ICustomerManagementService">`,
-    ...CUSTOMER_OPERATIONS.flatMap((op) => [
-      `    <wsdl:operation name="${op}">`,
-      `      <wsdl:input name="${op}Request" message="tns:${op}Request" />`,
-      `      <wsdl:output name="${op}Response" message="tns:${op}Response" />`,
-      `      <wsdl:fault name="AdApiFaultDetailFault" message="tns:AdApiFaultDetailFault" />`,
-      `      <wsdl:fault name="ApiFault" message="tns:ApiFault" />`,
-      `    </wsdl:operation>`,
-    ]),
-    `  </wsdl:portType>`,
-    `  <wsdl:binding name="BasicHttpBinding_ICustomerManagementService" type="tns:ICustomerManagementService">`,
-    `    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" />`,
-    ...CUSTOMER_OPERATIONS.map((op) => bindingOperation(op, HEADER_IN, 'ApiFault')),
-    `  </wsdl:binding>`,
-    `  <wsdl:service name="CustomerManagementService">`,
-    `    <wsdl:port name="BasicHttpBinding_ICustomerManagementService" binding="tns:BasicHttpBinding_ICustomerManagementService">`,
-    `      <soap:address location="${location}" />`,
-    `    </wsdl:port>`,
-    `  </wsdl:service>`,
-    `</wsdl:definitions>`,
-    ``,
+    ...serviceDefinitions({
+      service: 'CustomerManagementService',
+      operations: CUSTOMER_OPERATIONS,
+      headers: HEADER_IN,
+      serviceFault: { name: 'ApiFault', element: 'tns:ApiFault' },
+      location,
+    }),
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import { requestTypes, type RequestTypeShape } from '../../reports/columnEnums.js';
 import { reportTimeZones } from '../../reports/timeZones.js';
 import { NS } from '../namespaces.js';
-import { adapiSchema, arraysSchema, bindingOperation, enumType, operationMessages, sequenceType } from './wsdlText.js';
+import { adapiSchema, arraysSchema, enumType, sequenceType, serviceDefinitions } from './wsdlText.js';
 
 /**
  * Renders the project's own Reporting v13 WSDL: the subset of Microsoft's service this project uses
@@ -207,10 +207,6 @@ function reportingSchema(): string {
   ].join('\n');
 }
 
-
-
-
-
 const OPERATIONS = ['SubmitGenerateReport', 'PollGenerateReport'] as const;
 
 export function renderReportingWsdl(location = 'https://reporting.api.bingads.microsoft.com/Api/Advertiser/Reporting/v13/ReportingService.svc'): string {
@@ -227,33 +223,12 @@ export function renderReportingWsdl(location = 'https://reporting.api.bingads.mi
     adapiSchema(),
     arraysSchema(),
     `  </wsdl:types>`,
-    ...OPERATIONS.map((op) => operationMessages(op, HEADER_IN)),
-    `  <wsdl:message name="AdApiFaultDetailFault">`,
-    `    <wsdl:part name="detail" element="adapi:AdApiFaultDetail" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:message name="ApiFaultDetailFault">`,
-    `    <wsdl:part name="detail" element="tns:ApiFaultDetail" />`,
-    `  </wsdl:message>`,
-    `  <wsdl:portType name="IReportingService">`,
-    ...OPERATIONS.flatMap((op) => [
-      `    <wsdl:operation name="${op}">`,
-      `      <wsdl:input name="${op}Request" message="tns:${op}Request" />`,
-      `      <wsdl:output name="${op}Response" message="tns:${op}Response" />`,
-      `      <wsdl:fault name="AdApiFaultDetailFault" message="tns:AdApiFaultDetailFault" />`,
-      `      <wsdl:fault name="ApiFaultDetailFault" message="tns:ApiFaultDetailFault" />`,
-      `    </wsdl:operation>`,
-    ]),
-    `  </wsdl:portType>`,
-    `  <wsdl:binding name="BasicHttpBinding_IReportingService" type="tns:IReportingService">`,
-    `    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" />`,
-    ...OPERATIONS.map((op) => bindingOperation(op, HEADER_IN, 'ApiFaultDetailFault')),
-    `  </wsdl:binding>`,
-    `  <wsdl:service name="ReportingService">`,
-    `    <wsdl:port name="BasicHttpBinding_IReportingService" binding="tns:BasicHttpBinding_IReportingService">`,
-    `      <soap:address location="${location}" />`,
-    `    </wsdl:port>`,
-    `  </wsdl:service>`,
-    `</wsdl:definitions>`,
-    ``,
+    ...serviceDefinitions({
+      service: 'ReportingService',
+      operations: OPERATIONS,
+      headers: HEADER_IN,
+      serviceFault: { name: 'ApiFaultDetailFault', element: 'tns:ApiFaultDetail' },
+      location,
+    }),
   ].join('\n');
 }

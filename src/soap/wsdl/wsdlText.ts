@@ -110,3 +110,51 @@ export function bindingOperation(name: string, headers: readonly string[], servi
     `    </wsdl:operation>`,
   ].join('\n');
 }
+
+/**
+ * Everything after <wsdl:types>: each operation's messages, the two fault messages, the portType, the
+ * SOAP 1.1 binding and the service with its address. `service` is e.g. "ReportingService" (portType
+ * "IReportingService"); the service-specific fault is `serviceFault.name` with detail element
+ * `serviceFault.element`.
+ */
+export function serviceDefinitions(options: {
+  service: string;
+  operations: readonly string[];
+  headers: readonly string[];
+  serviceFault: { name: string; element: string };
+  location: string;
+}): string[] {
+  const { service, operations, headers, serviceFault, location } = options;
+  const portType = `I${service}`;
+  const binding = `BasicHttpBinding_${portType}`;
+  return [
+    ...operations.map((op) => operationMessages(op, headers)),
+    `  <wsdl:message name="AdApiFaultDetailFault">`,
+    `    <wsdl:part name="detail" element="adapi:AdApiFaultDetail" />`,
+    `  </wsdl:message>`,
+    `  <wsdl:message name="${serviceFault.name}">`,
+    `    <wsdl:part name="detail" element="${serviceFault.element}" />`,
+    `  </wsdl:message>`,
+    `  <wsdl:portType name="${portType}">`,
+    ...operations.flatMap((op) => [
+      `    <wsdl:operation name="${op}">`,
+      `      <wsdl:input name="${op}Request" message="tns:${op}Request" />`,
+      `      <wsdl:output name="${op}Response" message="tns:${op}Response" />`,
+      `      <wsdl:fault name="AdApiFaultDetailFault" message="tns:AdApiFaultDetailFault" />`,
+      `      <wsdl:fault name="${serviceFault.name}" message="tns:${serviceFault.name}" />`,
+      `    </wsdl:operation>`,
+    ]),
+    `  </wsdl:portType>`,
+    `  <wsdl:binding name="${binding}" type="tns:${portType}">`,
+    `    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" />`,
+    ...operations.map((op) => bindingOperation(op, headers, serviceFault.name)),
+    `  </wsdl:binding>`,
+    `  <wsdl:service name="${service}">`,
+    `    <wsdl:port name="${binding}" binding="tns:${binding}">`,
+    `      <soap:address location="${location}" />`,
+    `    </wsdl:port>`,
+    `  </wsdl:service>`,
+    `</wsdl:definitions>`,
+    ``,
+  ];
+}
