@@ -14,7 +14,11 @@ export interface MsAdsErrorDetail {
   details: string | undefined;
 }
 
-/** A SOAP fault from Microsoft Advertising (delivered with HTTP 500 or, as observed, 200). */
+/**
+ * A fault from Microsoft Advertising: a SOAP Fault (HTTP 500 or, as observed, 200) or a REST JSON fault
+ * (`{"Type": "AdApiFaultDetail" | "ApiFaultDetail" | "ApiFault", …}` with 400/401/403/429/500). Both
+ * adapters build the same error for the same Microsoft error: same code, ErrorCode, message, TrackingId.
+ */
 export class MsAdsFaultError extends Error {
   override name = 'MsAdsFaultError';
   readonly operation: string;
@@ -22,6 +26,8 @@ export class MsAdsFaultError extends Error {
   readonly trackingId: string | undefined;
   readonly faultString: string | undefined;
   readonly errors: MsAdsErrorDetail[];
+  /** REST: the Retry-After header of the answer (429), in ms; the classifier honours the larger wait. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(args: {
     operation: string;
@@ -29,6 +35,7 @@ export class MsAdsFaultError extends Error {
     trackingId: string | undefined;
     faultString: string | undefined;
     errors: MsAdsErrorDetail[];
+    retryAfterMs?: number | undefined;
     /** What to do about it, when the fault matches a setup mistake (src/setupHints.ts). */
     hint?: string | undefined;
   }) {
@@ -42,6 +49,7 @@ export class MsAdsFaultError extends Error {
     this.trackingId = args.trackingId;
     this.faultString = args.faultString;
     this.errors = args.errors;
+    this.retryAfterMs = args.retryAfterMs;
   }
 
   /** The numeric code of the first error, which decides the class of the fault. */
@@ -54,7 +62,7 @@ export class MsAdsFaultError extends Error {
   }
 }
 
-/** The network or HTTP layer failed: timeout, reset, refused, 5xx without a SOAP fault, 429. */
+/** The network or HTTP layer failed: timeout, reset, refused, 5xx without a fault body, 429, 401 without a fault. */
 export class TransportError extends Error {
   override name = 'TransportError';
   readonly operation: string;

@@ -1,6 +1,14 @@
 import type { Element } from '@xmldom/xmldom';
 import { ProtocolError, RequestValidationError } from '../errors.js';
-import type { Secret } from '../secret.js';
+import {
+  SEARCH_ACCOUNTS_MAX_PAGE_SIZE,
+  type AdvertiserAccountInfo,
+  type CustomerApi,
+  type CustomerCallAuth,
+  type CustomerRoleInfo,
+  type SearchAccountsQuery,
+  type UserInfo,
+} from '../ports/customerApi.js';
 import { NS } from './namespaces.js';
 import { callSoap, createSoapTransport, type SoapTransport } from './soapTransport.js';
 import { childElements, childText, firstChild } from './xmlRead.js';
@@ -16,55 +24,16 @@ import { childElements, childText, firstChild } from './xmlRead.js';
  * CustomerId/CustomerAccountId header parts (REPORTING-FACTS §2.2).
  */
 
-export interface CustomerCallAuth {
-  accessToken: Secret;
-  developerToken: Secret;
-}
-
-export interface CustomerRoleInfo {
-  roleId: number | undefined;
-  customerId: string;
-  /** null (nil) means every account of the customer, current and future. */
-  accountIds: string[] | null;
-  linkedAccountIds: string[] | null;
-}
-
-export interface UserInfo {
-  id: string;
-  customerId: string | undefined;
-  userName: string | undefined;
-  roles: CustomerRoleInfo[];
-  trackingId?: string;
-}
-
-/** The fields of AdvertiserAccount the project keeps (ids as decimal text: they are Int64). */
-export interface AdvertiserAccountInfo {
-  id: string;
-  number: string | undefined;
-  name: string | undefined;
-  /** The CustomerId header of the account's report requests (REPORTING-FACTS §2.1, §11.21). */
-  parentCustomerId: string;
-  currencyCode: string | undefined;
-  timeZone: string | undefined;
-  lifeCycleStatus: string | undefined;
-}
-
-export interface SearchAccountsQuery {
-  userId: string;
-  /** Zero-based page index. */
-  pageIndex: number;
-  /** At most 1,000 (Microsoft's cap for SearchAccounts). */
-  pageSize: number;
-}
-
-export interface CustomerManagementService {
-  getUser(auth: CustomerCallAuth, signal?: AbortSignal): Promise<UserInfo>;
-  searchAccountsByUser(
-    auth: CustomerCallAuth,
-    query: SearchAccountsQuery,
-    signal?: AbortSignal,
-  ): Promise<{ accounts: AdvertiserAccountInfo[]; trackingId?: string }>;
-}
+export {
+  SEARCH_ACCOUNTS_MAX_PAGE_SIZE,
+  type AdvertiserAccountInfo,
+  type CustomerCallAuth,
+  type CustomerRoleInfo,
+  type SearchAccountsQuery,
+  type UserInfo,
+} from '../ports/customerApi.js';
+/** The SOAP adapter of the customer port. */
+export type CustomerManagementService = CustomerApi;
 
 export interface CustomerManagementServiceOptions {
   /** Path or URL of the Customer Management WSDL: the bundled one or Microsoft's official one. */
@@ -73,8 +42,6 @@ export interface CustomerManagementServiceOptions {
   endpoint: string;
   timeoutMs: number;
 }
-
-export const SEARCH_ACCOUNTS_MAX_PAGE_SIZE = 1000;
 
 type Operation = 'GetUser' | 'SearchAccounts';
 const HEADER_NAMES = ['AuthenticationToken', 'DeveloperToken'] as const;
@@ -88,6 +55,7 @@ export async function createCustomerManagementService(options: CustomerManagemen
   });
 
   return {
+    api: 'soap',
     async getUser(auth, signal) {
       // UserId nil = the authenticated user (§9.1); null makes node-soap write xsi:nil="true".
       const { response, status, trackingId } = await invoke(transport, 'GetUser', { UserId: null }, auth, signal);

@@ -1,37 +1,17 @@
 import type { Element } from '@xmldom/xmldom';
 import { ProtocolError, RequestValidationError } from '../errors.js';
-import type { Secret } from '../secret.js';
+import type { PollResult, ReportingApi, ReportingCallAuth } from '../ports/reportingApi.js';
 import { NS } from './namespaces.js';
-import { buildReportRequest, type ReportRequestSpec } from './reportRequest.js';
+import { buildReportRequest } from './reportRequest.js';
 import { callSoap, createSoapTransport, type SoapTransport } from './soapTransport.js';
 import { childText, firstChild } from './xmlRead.js';
 
 /** SubmitGenerateReport / PollGenerateReport over SOAP 1.1 (the shared transport: src/soap/soapTransport.ts). */
 
 
-export interface ReportingCallAuth {
-  accessToken: Secret;
-  developerToken: Secret;
-  /** CustomerId header: the customer that owns or manages the account (SearchAccounts ParentCustomerId). */
-  customerId: string;
-  /** CustomerAccountId header: the advertiser account id. */
-  accountId: string;
-}
-
-export type PollResult =
-  | { status: 'Pending'; trackingId?: string }
-  /** downloadUrl null = Success without data (Microsoft returns no URL for an empty report). */
-  | { status: 'Success'; downloadUrl: string | null; trackingId?: string }
-  | { status: 'Error'; trackingId?: string };
-
-export interface ReportingService {
-  submit(
-    auth: ReportingCallAuth,
-    request: ReportRequestSpec,
-    signal?: AbortSignal,
-  ): Promise<{ reportRequestId: string; trackingId?: string }>;
-  poll(auth: ReportingCallAuth, reportRequestId: string, signal?: AbortSignal): Promise<PollResult>;
-}
+export type { PollResult, ReportingCallAuth } from '../ports/reportingApi.js';
+/** The SOAP adapter of the reporting port. */
+export type ReportingService = ReportingApi;
 
 export interface ReportingServiceOptions {
   /** Path or URL of the Reporting WSDL: the bundled one or Microsoft's official one. */
@@ -55,6 +35,7 @@ export async function createReportingService(options: ReportingServiceOptions): 
   });
 
   return {
+    api: 'soap',
     async submit(auth, request, signal) {
       // Builds (and refuses bad input) before anything is sent.
       const args = { ReportRequest: buildReportRequest(request) };
