@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bundledCustomerManagementWsdl, bundledReportingWsdl } from './paths.js';
+import { msadsApis, type MsAdsApi } from './ports/msadsApi.js';
 import { Secret } from './secret.js';
 import { setupHints } from './setupHints.js';
 import { reportTimeZones } from './reports/timeZones.js';
@@ -22,6 +23,25 @@ export const MICROSOFT_ENDPOINTS = {
       'https://clientcenter.api.sandbox.bingads.microsoft.com/Api/CustomerManagement/v13/CustomerManagementService.svc',
   },
 } as const;
+
+/** REST base URLs (REST-FACTS §2.1): the clients append `/GenerateReport/Submit|Poll`, `/User/Query`, `/Accounts/Search`. */
+export const MICROSOFT_REST_URLS = {
+  production: {
+    reporting: 'https://reporting.api.bingads.microsoft.com/Reporting/v13',
+    customer: 'https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13',
+  },
+  sandbox: {
+    reporting: 'https://reporting.api.sandbox.bingads.microsoft.com/Reporting/v13',
+    customer: 'https://clientcenter.api.sandbox.bingads.microsoft.com/CustomerManagement/v13',
+  },
+} as const;
+
+/** The day Microsoft switches SOAP off (REST-FACTS §1). */
+export const SOAP_SHUTDOWN_DAY = '2027-01-31';
+
+/** Variables only the SOAP adapter reads; set under MSADS_API=rest they are a warning, not silently ignored. */
+const SOAP_ONLY_VARIABLES = ['MSADS_REPORTING_ENDPOINT', 'MSADS_REPORTING_WSDL', 'MSADS_CUSTOMER_ENDPOINT', 'MSADS_CUSTOMER_WSDL'] as const;
+const REST_ONLY_VARIABLES = ['MSADS_REPORTING_REST_URL', 'MSADS_CUSTOMER_REST_URL'] as const;
 
 const optionalText = z
   .string()
@@ -83,13 +103,29 @@ export const envSchema = z.object({
     .enum(['production', 'sandbox'])
     .default('production')
     .describe("Which Microsoft endpoints to call: `production` or `sandbox`."),
+  MSADS_API: z
+    .enum(msadsApis)
+    .default('rest')
+    .describe(
+      `How Microsoft is called: \`rest\` (JSON, the default) or \`soap\`. Microsoft switches SOAP off on ${SOAP_SHUTDOWN_DAY}; stay on \`soap\` only with an extended SOAP plan from Microsoft.`,
+    ),
+  MSADS_REPORTING_REST_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Reporting REST base URL; the client calls `<base>/GenerateReport/Submit` and `/GenerateReport/Poll` (default by MSADS_ENVIRONMENT: https://reporting.api.bingads.microsoft.com/Reporting/v13, sandbox https://reporting.api.sandbox.bingads.microsoft.com/Reporting/v13).'),
+  MSADS_CUSTOMER_REST_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Customer Management REST base URL; the client calls `<base>/User/Query` and `/Accounts/Search` (default by MSADS_ENVIRONMENT: https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13, sandbox https://clientcenter.api.sandbox.bingads.microsoft.com/CustomerManagement/v13).'),
   MSADS_REPORTING_ENDPOINT: z
     .string()
     .url()
     .optional()
-    .describe('Override of the ReportingService .svc URL (default: the one of MSADS_ENVIRONMENT).'),
+    .describe('MSADS_API=soap only: override of the ReportingService .svc URL (default: the one of MSADS_ENVIRONMENT).'),
   MSADS_REPORTING_WSDL: optionalText.describe(
-    "Path or URL of the Reporting WSDL to load (default: the project's bundled WSDL).",
+    "MSADS_API=soap only: path or URL of the Reporting WSDL to load (default: the project's bundled WSDL).",
   ),
   REPORT_TIME_ZONE: z
     .enum(reportTimeZones)
@@ -138,9 +174,9 @@ export const envSchema = z.object({
     .string()
     .url()
     .optional()
-    .describe('Override of the CustomerManagementService .svc URL (default: the one of MSADS_ENVIRONMENT).'),
+    .describe('MSADS_API=soap only: override of the CustomerManagementService .svc URL (default: the one of MSADS_ENVIRONMENT).'),
   MSADS_CUSTOMER_WSDL: optionalText.describe(
-    "Path or URL of the Customer Management WSDL to load (default: the project's bundled WSDL).",
+    "MSADS_API=soap only: path or URL of the Customer Management WSDL to load (default: the project's bundled WSDL).",
   ),
   ACCOUNT_IDS_INCLUDE: idList('account').describe('Only these account ids are loaded (comma-separated); default: all discovered.'),
   ACCOUNT_IDS_EXCLUDE: idList('account').describe('Account ids never loaded (comma-separated).'),
@@ -231,6 +267,12 @@ export interface Config {
   msads: {
     developerToken: Secret | undefined;
     environment: 'production' | 'sandbox';
+    /** Which adapter every Microsoft call of the process goes through. */
+    api: MsAdsApi;
+    /** REST base URLs (MSADS_API=rest). */
+    reportingRestUrl: string;
+    customerRestUrl: string;
+    /** SOAP endpoints and WSDLs (MSADS_API=soap). */
     reportingEndpoint: string;
     reportingWsdl: string;
     customerEndpoint: string;
@@ -269,6 +311,8 @@ export interface Config {
   metrics: { host: string; port: number | undefined };
   alerts: { webhookUrl: Secret | undefined; repeatMs: number; checkIntervalMs: number; freshnessMaxLagDays: number };
   otel: { endpoint: string | undefined; serviceName: string };
+  /** Settings that are valid but probably not what the user meant; each process logs them at start. */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -301,6 +345,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     msads: {
       developerToken: e.MSADS_DEVELOPER_TOKEN === undefined ? undefined : new Secret(e.MSADS_DEVELOPER_TOKEN),
       environment: e.MSADS_ENVIRONMENT,
+      api: e.MSADS_API,
+      reportingRestUrl: e.MSADS_REPORTING_REST_URL ?? MICROSOFT_REST_URLS[e.MSADS_ENVIRONMENT].reporting,
+      customerRestUrl: e.MSADS_CUSTOMER_REST_URL ?? MICROSOFT_REST_URLS[e.MSADS_ENVIRONMENT].customer,
       reportingEndpoint: e.MSADS_REPORTING_ENDPOINT ?? MICROSOFT_ENDPOINTS[e.MSADS_ENVIRONMENT].reporting,
       reportingWsdl: e.MSADS_REPORTING_WSDL ?? bundledReportingWsdl,
       customerEndpoint: e.MSADS_CUSTOMER_ENDPOINT ?? MICROSOFT_ENDPOINTS[e.MSADS_ENVIRONMENT].customer,
@@ -350,7 +397,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       freshnessMaxLagDays: e.FRESHNESS_MAX_LAG_DAYS,
     },
     otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
+    warnings: configWarnings(env, e.MSADS_API),
   };
+}
+
+/** Variables of the other API are ignored: say so instead of ignoring them silently. */
+function configWarnings(env: NodeJS.ProcessEnv, api: MsAdsApi): string[] {
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  const warnings: string[] = [];
+  const ignored = (api === 'rest' ? SOAP_ONLY_VARIABLES : REST_ONLY_VARIABLES).filter(isSet);
+  if (ignored.length > 0) {
+    warnings.push(
+      api === 'rest'
+        ? `${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} set but only used with MSADS_API=soap; Microsoft is called over REST (MSADS_API=rest, the default), so ${ignored.length === 1 ? 'it is' : 'they are'} ignored. Set MSADS_REPORTING_REST_URL / MSADS_CUSTOMER_REST_URL to point REST elsewhere.`
+        : `${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} set but only used with MSADS_API=rest; Microsoft is called over SOAP (MSADS_API=soap), so ${ignored.length === 1 ? 'it is' : 'they are'} ignored.`,
+    );
+  }
+  if (api === 'soap') {
+    warnings.push(`MSADS_API=soap: Microsoft switches its SOAP API off on ${SOAP_SHUTDOWN_DAY}; without an extended SOAP plan from Microsoft, unset MSADS_API to use REST.`);
+  }
+  return warnings;
 }
 
 /** Commands that talk to Nango and Microsoft call this: it names every missing secret at once. */

@@ -37,6 +37,8 @@ interface StatusRow {
   /** Days the last successful window ends before yesterday (0 = up to date). */
   behindDays: number | null;
   lastFailure: TargetStatus['lastFailure'];
+  /** API of the latest run (rest or soap); null before the first run. */
+  api: string | null;
 }
 
 export function registerStatus(program: Command): void {
@@ -74,6 +76,7 @@ export function registerStatus(program: Command): void {
             lastOk: t.lastOk,
             behindDays: t.lastOk ? Math.max(0, daysBetween(t.lastOk.to, yesterday)) : null,
             lastFailure: t.lastFailure,
+            api: t.api,
           };
         });
         // Accounts the nightly load covers that have no run yet.
@@ -84,7 +87,7 @@ export function registerStatus(program: Command): void {
           for (const r of enabledReports(config)) {
             if (seen.has(`${a.connectionId}|${a.accountId}|${r.report}|${r.aggregation}`)) continue;
             const dead = health.get(a.connectionId)?.health === 'needs_reauth';
-            rows.push({ connectionId: a.connectionId, accountId: String(a.accountId), accountName: a.accountName, report: r.report, aggregation: r.aggregation, state: dead ? 'NEEDS_REAUTH' : 'never loaded', lastOk: null, behindDays: null, lastFailure: null });
+            rows.push({ connectionId: a.connectionId, accountId: String(a.accountId), accountName: a.accountName, report: r.report, aggregation: r.aggregation, state: dead ? 'NEEDS_REAUTH' : 'never loaded', lastOk: null, behindDays: null, lastFailure: null, api: null });
           }
         }
         rows.sort((x, y) => x.connectionId.localeCompare(y.connectionId) || Number(x.accountId) - Number(y.accountId) || x.report.localeCompare(y.report));
@@ -93,11 +96,11 @@ export function registerStatus(program: Command): void {
         const failingTargets = rows.filter((r) => r.state === 'FAILING' || r.state === 'NEEDS_REAUTH').length;
         const failing = failingTargets + deadConnections.length;
         if (options.json) {
-          process.stdout.write(`${JSON.stringify({ today, failing: failing > 0, connections, targets: rows }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ today, api: config.msads.api, failing: failing > 0, connections, targets: rows }, null, 2)}\n`);
         } else {
           process.stdout.write(
             [
-              `Today ${today} (${config.msads.reportTimeZone})`,
+              `Today ${today} (${config.msads.reportTimeZone}); Microsoft API: ${config.msads.api} (MSADS_API)`,
               '',
               renderTable(
                 ['CONNECTION', 'HEALTH', 'SINCE', 'ACCOUNTS', 'LAST DISCOVERY', 'REASON'],
@@ -112,7 +115,7 @@ export function registerStatus(program: Command): void {
               ),
               '',
               renderTable(
-                ['CONNECTION', 'ACCOUNT', 'NAME', 'REPORT', 'LAST OK WINDOW', 'LOADED', 'FRESHNESS', 'STATE', 'LAST FAILURE'],
+                ['CONNECTION', 'ACCOUNT', 'NAME', 'REPORT', 'LAST OK WINDOW', 'LOADED', 'FRESHNESS', 'STATE', 'API', 'LAST FAILURE'],
                 rows.map((r) => [
                   r.connectionId,
                   r.accountId,
@@ -122,6 +125,7 @@ export function registerStatus(program: Command): void {
                   formatAge(r.lastOk?.finishedAt, now),
                   r.behindDays === null ? '-' : r.behindDays === 0 ? 'up to date' : `${r.behindDays}d behind`,
                   r.state,
+                  r.api ?? '-',
                   r.lastFailure
                     ? truncate(`${r.lastFailure.from}..${r.lastFailure.to} ${formatAge(r.lastFailure.finishedAt, now)}: [${r.lastFailure.errorClass ?? '?'}] ${r.lastFailure.message ?? ''}`, 160)
                     : '-',

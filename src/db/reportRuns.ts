@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { reportRuns, type RunStatus } from './schema.js';
+import type { MsAdsApi } from '../ports/msadsApi.js';
 import type { Db } from './client.js';
 
 /** Run-ledger operations. The database handle is always the first parameter. */
@@ -18,7 +19,7 @@ export interface RunTarget {
   to: string;
 }
 
-export async function createRun(db: Db, target: RunTarget, jobId: string | null): Promise<number> {
+export async function createRun(db: Db, target: RunTarget, jobId: string | null, api: MsAdsApi): Promise<number> {
   const [row] = await db
     .insert(reportRuns)
     .values({
@@ -30,6 +31,7 @@ export async function createRun(db: Db, target: RunTarget, jobId: string | null)
       windowStart: target.from,
       windowEnd: target.to,
       status: 'submitting',
+      api,
       jobId,
     })
     .returning({ id: reportRuns.id });
@@ -45,12 +47,13 @@ export async function getRun(db: Db, runId: number): Promise<ReportRun | undefin
 export async function markSubmitted(
   db: Db,
   runId: number,
-  fields: { reportRequestId: string; trackingId: string | undefined; submits: number; attempt: number },
+  fields: { reportRequestId: string; trackingId: string | undefined; submits: number; attempt: number; api: MsAdsApi },
 ): Promise<void> {
   await db
     .update(reportRuns)
     .set({
       status: 'pending',
+      api: fields.api,
       reportRequestId: fields.reportRequestId,
       trackingId: fields.trackingId ?? null,
       submits: fields.submits,

@@ -18,6 +18,8 @@ export interface TargetStatus {
   failing: boolean;
   /** Runs not finished yet (submitting, pending, loading, retrying). */
   inFlight: number;
+  /** How Microsoft was called by the most recent run (rest or soap). */
+  api: string | null;
 }
 
 interface Row extends Record<string, unknown> {
@@ -34,6 +36,7 @@ interface Row extends Record<string, unknown> {
   fail_class: string | null;
   fail_message: string | null;
   latest_status: string | null;
+  latest_api: string | null;
   in_flight: number;
 }
 
@@ -59,16 +62,21 @@ export async function listTargetStatus(db: Db, connectionId?: string): Promise<T
       SELECT DISTINCT ON (connection_id, account_id, report, aggregation)
              connection_id, account_id, report, aggregation, status
         FROM runs WHERE status IN ('succeeded', 'empty', 'failed')
-       ORDER BY connection_id, account_id, report, aggregation, finished_at DESC, id DESC)
+       ORDER BY connection_id, account_id, report, aggregation, finished_at DESC, id DESC),
+    recent AS (
+      SELECT DISTINCT ON (connection_id, account_id, report, aggregation)
+             connection_id, account_id, report, aggregation, api
+        FROM runs ORDER BY connection_id, account_id, report, aggregation, id DESC)
     SELECT t.connection_id, t.account_id, t.report, t.aggregation, t.in_flight,
            to_char(ok.window_start, 'YYYY-MM-DD') AS ok_start, to_char(ok.window_end, 'YYYY-MM-DD') AS ok_end, ok.finished_at AS ok_at,
            to_char(bad.window_start, 'YYYY-MM-DD') AS fail_start, to_char(bad.window_end, 'YYYY-MM-DD') AS fail_end, bad.finished_at AS fail_at,
            bad.error_class AS fail_class, bad.error_message AS fail_message,
-           latest.status AS latest_status
+           latest.status AS latest_status, recent.api AS latest_api
       FROM targets t
       LEFT JOIN ok USING (connection_id, account_id, report, aggregation)
       LEFT JOIN bad USING (connection_id, account_id, report, aggregation)
       LEFT JOIN latest USING (connection_id, account_id, report, aggregation)
+      LEFT JOIN recent USING (connection_id, account_id, report, aggregation)
      ORDER BY t.connection_id, t.account_id, t.report, t.aggregation`);
   return result.rows.map((r) => ({
     connectionId: r.connection_id,
@@ -82,5 +90,6 @@ export async function listTargetStatus(db: Db, connectionId?: string): Promise<T
         : null,
     failing: r.latest_status === 'failed',
     inFlight: Number(r.in_flight),
+    api: r.latest_api,
   }));
 }

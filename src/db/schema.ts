@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, date, index, integer, pgTable, primaryKey, text, timestamp, check } from 'drizzle-orm/pg-core';
+import { msadsApis } from '../ports/msadsApi.js';
 
 /** Lifecycle of a report run, in order. `retrying` is an attempt that failed and will be tried again. */
 export const runStatuses = ['submitting', 'pending', 'loading', 'retrying', 'succeeded', 'empty', 'failed'] as const;
@@ -21,6 +22,8 @@ export const reportRuns = pgTable(
     windowStart: date('window_start', { mode: 'string' }).notNull(),
     windowEnd: date('window_end', { mode: 'string' }).notNull(),
     status: text('status', { enum: runStatuses }).notNull(),
+    /** How Microsoft was called for this run (MSADS_API at its last submit): rest or soap. */
+    api: text('api', { enum: msadsApis }).notNull(),
     jobId: text('job_id'),
     reportRequestId: text('report_request_id'),
     submits: integer('submits').notNull().default(0),
@@ -42,6 +45,7 @@ export const reportRuns = pgTable(
     index('report_runs_target_idx').on(t.connectionId, t.accountId, t.report, t.aggregation, t.windowStart),
     index('report_runs_status_idx').on(t.status, t.updatedAt),
     check('report_runs_window_check', sql`${t.windowStart} <= ${t.windowEnd}`),
+    check('report_runs_api_check', sql`${t.api} IN ('rest', 'soap')`),
   ],
 );
 

@@ -23,6 +23,7 @@ export const tableDocs: Readonly<Record<string, TableDoc>> = {
       window_start: 'First day of the window the run replaces.',
       window_end: 'Last day (inclusive) of the window the run replaces.',
       status: 'submitting, pending, loading, retrying, succeeded, empty (Microsoft had no rows) or failed.',
+      api: 'How Microsoft was called for the run (MSADS_API at its latest submit): rest or soap.',
       job_id: 'Queue job id (null for run-once).',
       report_request_id: 'Microsoft ReportRequestId of the latest submit.',
       submits: 'SubmitGenerateReport calls made (more than one after Status=Error or an expired request).',

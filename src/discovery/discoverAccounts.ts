@@ -1,13 +1,9 @@
 import type { DiscoveredAccount } from '../db/accounts.js';
-import { MsAdsFaultError } from '../errors.js';
+import { isExpiredToken } from '../jobs/classifyError.js';
 import type { Logger } from '../logger.js';
 import type { TokenSource } from '../nango/tokenSource.js';
 import type { Secret } from '../secret.js';
-import {
-  SEARCH_ACCOUNTS_MAX_PAGE_SIZE,
-  type CustomerCallAuth,
-  type CustomerManagementService,
-} from '../soap/customerManagementClient.js';
+import { SEARCH_ACCOUNTS_MAX_PAGE_SIZE, type CustomerApi, type CustomerCallAuth } from '../ports/customerApi.js';
 
 /**
  * Account discovery for one connection, the documented way (REPORTING-FACTS §9.1): GetUser with a nil
@@ -17,7 +13,7 @@ import {
  */
 
 export interface DiscoveryDeps {
-  customer: CustomerManagementService;
+  customer: CustomerApi;
   tokens: TokenSource;
   developerToken: Secret;
   logger: Logger;
@@ -73,7 +69,7 @@ export async function discoverAccounts(deps: DiscoveryDeps, connectionId: string
 
 /**
  * Fetches the connection's token from Nango before each call and, when Microsoft says the token expired
- * (109), forces one refresh through Nango and calls again (as the report runs do).
+ * (109, or a bare REST 401), forces one refresh through Nango and calls again (as the report runs do).
  */
 function withFreshToken(deps: DiscoveryDeps, connectionId: string) {
   return async <T>(call: (auth: CustomerCallAuth) => Promise<T>): Promise<T> => {
@@ -81,7 +77,7 @@ function withFreshToken(deps: DiscoveryDeps, connectionId: string) {
     try {
       return await call(auth(await deps.tokens.getAccessToken(connectionId)));
     } catch (err) {
-      if (!(err instanceof MsAdsFaultError) || err.code !== 109) throw err;
+      if (!isExpiredToken(err)) throw err;
       return call(auth(await deps.tokens.getAccessToken(connectionId, { forceRefresh: true })));
     }
   };

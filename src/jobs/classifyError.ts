@@ -18,7 +18,7 @@ export const errorClasses = [
   'throttled',
   /** 0 InternalError, 5xx, timeouts, resets, unreadable responses, truncated files: back off and retry, bounded. */
   'transient',
-  /** 109 AuthenticationTokenExpired: refresh the token through Nango and retry once at once. */
+  /** 109 AuthenticationTokenExpired, or REST HTTP 401 without a Microsoft code: refresh the token through Nango and retry once at once. */
   'token_expired',
   /** Credentials dead or not allowed (105, 106, 108, 120, 122–125, 2003, Nango refusing): a person must act. */
   'auth',
@@ -42,6 +42,8 @@ export interface Classified {
   code?: number;
   name?: string;
   trackingId?: string;
+  /** REST: the answer's Retry-After header, in ms (a 429 may carry one; the longer wait wins). */
+  retryAfterMs?: number;
 }
 
 const AUTH_CODES = new Set([105, 106, 108, 120, 122, 123, 124, 125, 2003]);
@@ -60,9 +62,11 @@ export function classifyError(err: unknown): Classified {
       ...(code !== undefined ? { code } : {}),
       ...(err.errorCode ? { name: err.errorCode } : {}),
       ...(err.trackingId ? { trackingId: err.trackingId } : {}),
+      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
     };
-    if (code === 117) return { ...base, class: 'throttled', waitMs: CALL_RATE_WAIT_MS };
-    if (code === 207) return { ...base, class: 'throttled', waitMs: CONCURRENCY_WAIT_MS };
+    // The same codes over SOAP and REST; a REST 429 that says how long to wait may only lengthen the wait.
+    if (code === 117) return { ...base, class: 'throttled', waitMs: Math.max(CALL_RATE_WAIT_MS, err.retryAfterMs ?? 0) };
+    if (code === 207) return { ...base, class: 'throttled', waitMs: Math.max(CONCURRENCY_WAIT_MS, err.retryAfterMs ?? 0) };
     if (code === 109) return { ...base, class: 'token_expired' };
     if (code === 0) return { ...base, class: 'transient' };
     if (code === 2004) return { ...base, class: 'transient' };
@@ -74,7 +78,11 @@ export function classifyError(err: unknown): Classified {
     return { ...base, class: 'unknown' };
   }
   if (err instanceof TransportError) {
-    if (err.httpStatus === 429) return { class: 'throttled', waitMs: err.retryAfterMs ?? CALL_RATE_WAIT_MS };
+    if (err.httpStatus === 429) {
+      return { class: 'throttled', code: 429, waitMs: err.retryAfterMs ?? CALL_RATE_WAIT_MS, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+    }
+    // REST answers an expired token with HTTP 401 (REST-FACTS §9.3); without a fault body it is treated like 109.
+    if (err.httpStatus === 401) return { class: 'token_expired', code: 401 };
     return { class: 'transient', ...(err.httpStatus ? { code: err.httpStatus } : {}) };
   }
   if (err instanceof ProtocolError) return { class: 'transient', ...(err.httpStatus ? { code: err.httpStatus } : {}) };
@@ -108,6 +116,11 @@ function isConnectionFailure(err: unknown): boolean {
     return /Connection terminated|Connection is closed|connection timeout/i.test(message);
   }
   return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || CONNECTION_ERRNOS.has(code);
+}
+
+/** Whether one forced token refresh through Nango may fix the failure (109, or a bare REST 401). */
+export function isExpiredToken(err: unknown): boolean {
+  return classifyError(err).class === 'token_expired';
 }
 
 /** Whether the queue should try the job again (after backoff) for this class. */

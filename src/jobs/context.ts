@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Database } from '../db/client.js';
-import type { ReportingService } from '../soap/reportingClient.js';
+import type { ReportingApi } from '../ports/reportingApi.js';
 import type { TokenSource } from '../nango/tokenSource.js';
 import type { Secret } from '../secret.js';
 import type { ReportRegistry } from '../reports/registry.js';
@@ -25,7 +25,7 @@ import type { PollSettings } from './pollSchedule.js';
 /** Everything a run needs from the outside world, built once per process by its composition root. */
 export interface ReportRunDeps {
   database: Database;
-  reporting: ReportingService;
+  reporting: ReportingApi;
   tokens: TokenSource;
   developerToken: Secret;
   timeZone: ReportTimeZone;

@@ -1,3 +1,5 @@
+import type { MsAdsApi } from '../ports/msadsApi.js';
+
 /**
  * What a run tells the outside world about itself: metrics, traces and alerts hang off this one seam
  * (src/observability implements it); the run code only reports facts. Never pass a token here.
@@ -6,6 +8,8 @@
 export type StepName = 'submit' | 'poll' | 'download' | 'load';
 
 export interface RunAttributes {
+  /** How Microsoft is called for this run (rest or soap). */
+  api: MsAdsApi;
   connectionId: string;
   accountId: string;
   report: string;
@@ -20,7 +24,12 @@ export interface RunObserver {
   /** Runs one step inside a span (when tracing is on) and records its duration. */
   step<T>(name: StepName, attributes: RunAttributes, fn: () => Promise<T>): Promise<T>;
   /** One call to Microsoft: its operation and, when it failed, the fault code (or 'transport'). */
-  microsoftCall(operation: string, result: { ok: true } | { ok: false; faultCode: number | 'transport' | 'protocol' }, durationMs: number): void;
+  microsoftCall(
+    operation: string,
+    result: { ok: true } | { ok: false; faultCode: number | 'transport' | 'protocol' },
+    durationMs: number,
+    api: MsAdsApi,
+  ): void;
   tokenRefreshed(connectionId: string): void;
   /** A wait because Microsoft throttled (117/207/429) or because our own limiter said so. */
   throttled(source: 'microsoft' | 'limiter', attributes: { code?: number | undefined; customerId: string }): void;

@@ -1,12 +1,13 @@
+import type { MsAdsApi } from '../ports/msadsApi.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRun, getRun, markLoaded, markSubmitted, recordPoll } from '../db/reportRuns.js';
 import { DownloadExpiredError, MsAdsFaultError, ProtocolError, ReportGenerationError } from '../errors.js';
 import { downloadToFile } from '../load/download.js';
 import { loadReportCsv, loadReportZip, type LoadTarget } from '../load/loadReport.js';
-import type { ReportingCallAuth } from '../soap/reportingClient.js';
+import type { ReportingCallAuth } from '../ports/reportingApi.js';
 import { limiterKey, withJitter } from '../throttle/limiter.js';
-import { classifyError } from './classifyError.js';
+import { classifyError, isExpiredToken } from './classifyError.js';
 import type { ReportRunDeps } from './context.js';
 import { nextPollDelayMs } from './pollSchedule.js';
 import type { RunAttributes } from './observer.js';
@@ -27,6 +28,8 @@ export type StepOutcome =
 
 export interface RunSummary {
   runId: number;
+  /** How Microsoft was called (rest or soap). */
+  api: MsAdsApi;
   status: 'succeeded' | 'empty';
   rows: number;
   bytes: number;
@@ -60,7 +63,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
   };
 
   if (data.runId === undefined) {
-    const runId = await createRun(db, data, ctx.jobId);
+    const runId = await createRun(db, data, ctx.jobId, deps.reporting.api);
     await update({ runId, startedAt: deps.now() });
   } else {
     // A run that committed its load but crashed before the queue heard of it is done: do not load twice.
@@ -70,6 +73,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
         kind: 'done',
         summary: {
           runId: run.id,
+          api: run.api,
           status: run.status,
           rows: run.rows ?? 0,
           bytes: run.bytes ?? 0,
@@ -88,6 +92,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
     return { kind: 'wait', untilMs: deps.now() + withJitter(waitMs), reason: 'throttled' };
   };
   const attributes = (): RunAttributes => ({
+    api: deps.reporting.api,
     connectionId: data.connectionId,
     accountId: data.accountId,
     report: data.report,
@@ -116,6 +121,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
           trackingId: submitted.trackingId,
           submits,
           attempt: ctx.attempt,
+          api: deps.reporting.api,
         }),
       ]);
       deps.logger.info({ runId, reportRequestId: submitted.reportRequestId, trackingId: submitted.trackingId }, 'report submitted');
@@ -184,7 +190,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
       const loaded = await load(deps, data, ctx.attempt, runId, status.downloadUrl, ctx.signal, attributes());
       return {
         kind: 'done',
-        summary: { runId, ...loaded, polls, submits: data.submits, reportRequestId },
+        summary: { runId, api: deps.reporting.api, ...loaded, polls, submits: data.submits, reportRequestId },
       };
     } catch (err) {
       if (err instanceof DownloadExpiredError && urlRefreshes < MAX_URL_REFRESHES) {
@@ -255,7 +261,7 @@ async function load(
 
 /**
  * Fetches the connection's token from Nango right before the call (Nango refreshes it server-side), and
- * on 109 AuthenticationTokenExpired forces one refresh and tries again at once.
+ * on 109 AuthenticationTokenExpired (REST: or a bare HTTP 401) forces one refresh and tries again at once.
  */
 async function callWithToken<T>(
   deps: ReportRunDeps,
@@ -267,11 +273,11 @@ async function callWithToken<T>(
     const started = deps.now();
     try {
       const result = await send(a);
-      deps.observer.microsoftCall(operation, { ok: true }, deps.now() - started);
+      deps.observer.microsoftCall(operation, { ok: true }, deps.now() - started, deps.reporting.api);
       return result;
     } catch (err) {
       const faultCode = err instanceof MsAdsFaultError ? (err.code ?? 'protocol') : err instanceof ProtocolError ? 'protocol' : 'transport';
-      deps.observer.microsoftCall(operation, { ok: false, faultCode }, deps.now() - started);
+      deps.observer.microsoftCall(operation, { ok: false, faultCode }, deps.now() - started, deps.reporting.api);
       throw err;
     }
   };
@@ -285,7 +291,7 @@ async function callWithToken<T>(
   try {
     return await call(auth(token));
   } catch (err) {
-    if (!(err instanceof MsAdsFaultError) || err.code !== 109) throw err;
+    if (!isExpiredToken(err)) throw err;
     deps.logger.info({ connectionId: data.connectionId }, 'access token expired at Microsoft; forcing a refresh through Nango');
     const fresh = await deps.tokens.getAccessToken(data.connectionId, { forceRefresh: true });
     deps.observer.tokenRefreshed(data.connectionId);

@@ -42,6 +42,7 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       accountId: data.accountId,
       report: data.report,
       window: `${data.from}..${data.to}`,
+      api: deps.reporting.api,
     });
     const runDeps = { ...deps, logger: log };
     const persist = async (patch: Partial<ReportJobData>) => {
@@ -64,7 +65,7 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       if (outcome.kind === 'wait') return await park(outcome.untilMs);
       const durationMs = data.startedAt ? deps.now() - data.startedAt : undefined;
       log.info({ ...outcome.summary, durationMs }, 'report run finished');
-      deps.observer.runEnded(runAttributes(data), outcome.summary.status);
+      deps.observer.runEnded(runAttributes(data, deps.reporting.api), outcome.summary.status);
       return outcome.summary;
     } catch (err) {
       if (err instanceof DelayedError) throw err;

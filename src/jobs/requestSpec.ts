@@ -6,7 +6,7 @@ import { acceptsCustomRange, ALLOWED_PERIODS, periodEnd, periodStart, predefined
 import type { ReportRegistry } from '../reports/registry.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import { earliestRetained, validateReportRequest } from '../reports/validateRequest.js';
-import type { ReportRequestSpec } from '../soap/reportRequest.js';
+import type { ReportRequestSpec } from '../ports/reportRequestSpec.js';
 import type { ReportTarget } from './reportJobData.js';
 
 /** What building a request needs from the run's dependencies. */

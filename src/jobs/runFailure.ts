@@ -1,3 +1,4 @@
+import type { MsAdsApi } from '../ports/msadsApi.js';
 import { markConnectionNeedsReauth } from '../db/connections.js';
 import { markFailure } from '../db/reportRuns.js';
 import { deadCredentialReason } from '../discovery/credentials.js';
@@ -37,12 +38,14 @@ export async function decideOnFailure(
   switch (classified.class) {
     case 'throttled': {
       deps.observer.throttled('microsoft', { code: classified.code, customerId: data.customerId });
-      // Microsoft's throttles wait the configured time; an HTTP 429 says itself how long (Retry-After).
+      // Microsoft's throttles wait the configured time, longer when a REST 429 says so (Retry-After); a bare
+      // HTTP 429 says itself how long.
+      const retryAfter = classified.retryAfterMs ?? 0;
       const waitMs =
         classified.code === 117
-          ? deps.throttleWaits.callRateMs
+          ? Math.max(deps.throttleWaits.callRateMs, retryAfter)
           : classified.code === 207
-            ? deps.throttleWaits.concurrencyMs
+            ? Math.max(deps.throttleWaits.concurrencyMs, retryAfter)
             : (classified.waitMs ?? deps.throttleWaits.callRateMs);
       if (classified.code === 117) await deps.limiter.penalize(key, 'rate', waitMs);
       if (classified.code === 207) await deps.limiter.penalize(key, 'concurrency', waitMs);
@@ -80,12 +83,13 @@ export async function decideOnFailure(
     // A run that gives up no longer holds a report slot.
     if (final) await deps.limiter.releaseReportSlot(key, data.runId);
   }
-  deps.observer.runEnded(runAttributes(data), final ? 'failed' : 'retrying', classified.class);
+  deps.observer.runEnded(runAttributes(data, deps.reporting.api), final ? 'failed' : 'retrying', classified.class);
   return final ? { action: 'fail', classified, error } : { action: 'retry', classified, error };
 }
 
-export function runAttributes(data: ReportJobData): RunAttributes {
+export function runAttributes(data: ReportJobData, api: MsAdsApi): RunAttributes {
   return {
+    api,
     connectionId: data.connectionId,
     accountId: data.accountId,
     report: data.report,

@@ -38,7 +38,7 @@ export async function runInForeground(
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (outcome.kind === 'done') {
-        deps.observer.runEnded(runAttributes(data), outcome.summary.status);
+        deps.observer.runEnded(runAttributes(data, deps.reporting.api), outcome.summary.status);
         return { ...outcome.summary, durationMs: deps.now() - started };
       }
       options.onWait?.({ reason: outcome.reason, untilMs: outcome.untilMs, data });

@@ -20,7 +20,7 @@ export function fanOut(observers: readonly RunObserver[], onError: (err: unknown
   };
   return {
     step: (name, attributes, fn) => observers.reduceRight<() => Promise<never>>((inner, o) => () => o.step(name, attributes, inner), fn as () => Promise<never>)(),
-    microsoftCall: (operation, result, ms) => each((o) => o.microsoftCall(operation, result, ms)),
+    microsoftCall: (operation, result, ms, api) => each((o) => o.microsoftCall(operation, result, ms, api)),
     tokenRefreshed: (connectionId) => each((o) => o.tokenRefreshed(connectionId)),
     throttled: (source, attributes) => each((o) => o.throttled(source, attributes)),
     polled: (attributes) => each((o) => o.polled(attributes)),

@@ -17,7 +17,7 @@ export function createRunMetrics(registry: Registry): RunObserver {
   const runs = new Counter({
     name: 'msads_report_runs_total',
     help: 'Report run attempts that ended, by outcome (succeeded, empty, retrying, failed) and error class.',
-    labelNames: ['report', 'aggregation', 'outcome', 'error_class'] as const,
+    labelNames: ['report', 'aggregation', 'outcome', 'error_class', 'api'] as const,
     registers,
   });
   const steps = new Histogram({
@@ -43,14 +43,14 @@ export function createRunMetrics(registry: Registry): RunObserver {
   });
   const calls = new Counter({
     name: 'msads_microsoft_calls_total',
-    help: 'Calls to Microsoft Advertising by operation and fault code (none = success; transport, protocol, or the numeric code).',
-    labelNames: ['operation', 'fault_code'] as const,
+    help: 'Calls to Microsoft Advertising by operation, API (rest or soap) and fault code (none = success; transport, protocol, or the numeric code).',
+    labelNames: ['operation', 'fault_code', 'api'] as const,
     registers,
   });
   const callSeconds = new Histogram({
     name: 'msads_microsoft_call_duration_seconds',
-    help: 'Duration of calls to Microsoft Advertising by operation.',
-    labelNames: ['operation'] as const,
+    help: 'Duration of calls to Microsoft Advertising by operation and API.',
+    labelNames: ['operation', 'api'] as const,
     buckets: SECONDS,
     registers,
   });
@@ -85,9 +85,9 @@ export function createRunMetrics(registry: Registry): RunObserver {
         throw err;
       }
     },
-    microsoftCall(operation, result, durationMs) {
-      calls.inc({ operation, fault_code: result.ok ? 'none' : String(result.faultCode) });
-      callSeconds.observe({ operation }, durationMs / 1000);
+    microsoftCall(operation, result, durationMs, api) {
+      calls.inc({ operation, api, fault_code: result.ok ? 'none' : String(result.faultCode) });
+      callSeconds.observe({ operation, api }, durationMs / 1000);
     },
     tokenRefreshed(connectionId) {
       refreshes.inc({ connection_id: connectionId });
@@ -104,7 +104,7 @@ export function createRunMetrics(registry: Registry): RunObserver {
       loadRows.observe(labels, rows);
     },
     runEnded(attributes, outcome, errorClass) {
-      runs.inc({ report: attributes.report, aggregation: attributes.aggregation, outcome, error_class: errorClass ?? 'none' });
+      runs.inc({ report: attributes.report, aggregation: attributes.aggregation, outcome, error_class: errorClass ?? 'none', api: attributes.api });
     },
   };
 }

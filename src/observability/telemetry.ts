@@ -86,6 +86,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 /** Span attributes of a run: ids, never a token. */
 export function runSpanAttributes(a: RunAttributes): Attributes {
   return {
+    'msads.api': a.api,
     'msads.connection_id': a.connectionId,
     'msads.account_id': a.accountId,
     'msads.report': a.report,
@@ -125,10 +126,10 @@ export function createOtelObserver(tracer: Tracer, meter: Meter): RunObserver {
         }
       });
     },
-    microsoftCall(operation, result, durationMs) {
-      const attrs = { 'msads.operation': operation, 'msads.fault_code': result.ok ? 'none' : String(result.faultCode) };
+    microsoftCall(operation, result, durationMs, api) {
+      const attrs = { 'msads.operation': operation, 'msads.api': api, 'msads.fault_code': result.ok ? 'none' : String(result.faultCode) };
       calls.add(1, attrs);
-      callDuration.record(durationMs / 1000, { 'msads.operation': operation });
+      callDuration.record(durationMs / 1000, { 'msads.operation': operation, 'msads.api': api });
     },
     tokenRefreshed(connectionId) {
       refreshes.add(1, { 'msads.connection_id': connectionId });
@@ -145,7 +146,7 @@ export function createOtelObserver(tracer: Tracer, meter: Meter): RunObserver {
       loadRows.record(rows, attrs);
     },
     runEnded(attributes, outcome, errorClass) {
-      runs.add(1, { 'msads.report': attributes.report, 'msads.aggregation': attributes.aggregation, 'msads.outcome': outcome, 'msads.error_class': errorClass ?? 'none' });
+      runs.add(1, { 'msads.report': attributes.report, 'msads.aggregation': attributes.aggregation, 'msads.outcome': outcome, 'msads.error_class': errorClass ?? 'none', 'msads.api': attributes.api });
     },
   };
 }

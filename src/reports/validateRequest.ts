@@ -1,5 +1,5 @@
 import { RequestValidationError } from '../errors.js';
-import type { ReportRequestSpec } from '../soap/reportRequest.js';
+import type { ReportRequestSpec } from '../ports/reportRequestSpec.js';
 import type { Aggregation } from './aggregations.js';
 import type { ReportDefinition } from './catalog.js';
 import { requestTypes, type ReportRequestType } from './columnEnums.js';

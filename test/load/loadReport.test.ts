@@ -151,8 +151,8 @@ describe('loadReportZip', () => {
 
     await loadReportZip(pool(), targetOf(options), await zipFor(options), LIMITS, async (client, outcome) => {
       await client.query(
-        `INSERT INTO report_runs (connection_id, customer_id, account_id, report, aggregation, window_start, window_end, status, rows)
-         VALUES ('c', 1, $1, 'keyword_performance', 'Daily', $2, $3, 'succeeded', $4)`,
+        `INSERT INTO report_runs (connection_id, customer_id, account_id, report, aggregation, window_start, window_end, status, api, rows)
+         VALUES ('c', 1, $1, 'keyword_performance', 'Daily', $2, $3, 'succeeded', 'rest', $4)`,
         [ACCOUNT, options.from, options.to, outcome.rows],
       );
     });

@@ -128,8 +128,8 @@ describe('alerts', () => {
 
   it('a failed delivery gives the condition back, so the next check delivers it', async () => {
     await env.db.database.pool.query(
-      `INSERT INTO report_runs (connection_id, customer_id, account_id, report, aggregation, window_start, window_end, status, finished_at)
-       VALUES ('stale-conn', 1, 1, 'campaign_performance', 'Daily', '2020-01-01', '2020-01-31', 'succeeded', now())`,
+      `INSERT INTO report_runs (connection_id, customer_id, account_id, report, aggregation, window_start, window_end, status, api, finished_at)
+       VALUES ('stale-conn', 1, 1, 'campaign_performance', 'Daily', '2020-01-01', '2020-01-31', 'succeeded', 'rest', now())`,
     );
     const monitor = createConnectionAlertMonitor(env.config, env.logger, dashboardObs);
     failNext = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, errorClasses, isRetryable } from '../../src/jobs/classifyError.js';
+import { classifyError, errorClasses, isExpiredToken, isRetryable } from '../../src/jobs/classifyError.js';
 import {
   DownloadExpiredError,
   MsAdsFaultError,
@@ -69,5 +69,25 @@ describe('classifyError', () => {
     expect(isRetryable('auth')).toBe(false);
     expect(isRetryable('request')).toBe(false);
     expect(isRetryable('transient')).toBe(true);
+  });
+
+  it('REST signals: 429 with Retry-After, a 117 fault whose Retry-After is longer, a bare 401', () => {
+    expect(classifyError(new TransportError('Poll', 'throttled (HTTP 429)', { httpStatus: 429, retryAfterMs: 5_000 }))).toMatchObject({ class: 'throttled', waitMs: 5_000, retryAfterMs: 5_000 });
+    const longer = new MsAdsFaultError({
+      operation: 'PollGenerateReport',
+      httpStatus: 429,
+      trackingId: 't',
+      faultString: undefined,
+      errors: [{ code: 117, errorCode: 'CallRateExceeded', message: 'm', details: undefined }],
+      retryAfterMs: 90_000,
+    });
+    expect(classifyError(longer)).toMatchObject({ class: 'throttled', code: 117, waitMs: 90_000, retryAfterMs: 90_000 });
+    const shorter = new MsAdsFaultError({ ...longer, operation: 'x', httpStatus: 429, trackingId: 't', faultString: undefined, errors: longer.errors, retryAfterMs: 1_000 });
+    expect(classifyError(shorter).waitMs).toBe(60_000);
+    expect(classifyError(new TransportError('GetUser', 'HTTP 401', { httpStatus: 401 }))).toMatchObject({ class: 'token_expired', code: 401 });
+    expect(isExpiredToken(new TransportError('GetUser', 'HTTP 401', { httpStatus: 401 }))).toBe(true);
+    expect(isExpiredToken(fault(109))).toBe(true);
+    // A 401 that names its reason is classified by the reason: 105 is dead credentials, not an expired token.
+    expect(isExpiredToken(fault(105))).toBe(false);
   });
 });

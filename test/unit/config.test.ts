@@ -15,6 +15,36 @@ describe('loadConfig', () => {
     expect(config.msads.reportingWsdl).toMatch(/src\/soap\/wsdl\/ReportingService\.wsdl$/);
   });
 
+  it('calls Microsoft over REST by default, at the documented base URLs', () => {
+    const config = loadConfig({});
+    expect(config.msads.api).toBe('rest');
+    expect(config.msads.reportingRestUrl).toBe('https://reporting.api.bingads.microsoft.com/Reporting/v13');
+    expect(config.msads.customerRestUrl).toBe('https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13');
+    expect(config.warnings).toEqual([]);
+    const sandbox = loadConfig({ MSADS_ENVIRONMENT: 'sandbox' });
+    expect(sandbox.msads.reportingRestUrl).toBe('https://reporting.api.sandbox.bingads.microsoft.com/Reporting/v13');
+    expect(sandbox.msads.customerRestUrl).toBe('https://clientcenter.api.sandbox.bingads.microsoft.com/CustomerManagement/v13');
+    const custom = loadConfig({ MSADS_REPORTING_REST_URL: 'http://127.0.0.1:4010/Reporting/v13', MSADS_CUSTOMER_REST_URL: 'http://127.0.0.1:4010/CustomerManagement/v13' });
+    expect(custom.msads.reportingRestUrl).toBe('http://127.0.0.1:4010/Reporting/v13');
+    expect(custom.msads.customerRestUrl).toBe('http://127.0.0.1:4010/CustomerManagement/v13');
+  });
+
+  it('warns about SOAP variables set under MSADS_API=rest instead of ignoring them silently', () => {
+    const config = loadConfig({ MSADS_REPORTING_ENDPOINT: 'http://127.0.0.1:1/x.svc', MSADS_CUSTOMER_WSDL: '/tmp/c.wsdl' });
+    expect(config.msads.api).toBe('rest');
+    expect(config.warnings).toHaveLength(1);
+    expect(config.warnings[0]).toMatch(/MSADS_REPORTING_ENDPOINT, MSADS_CUSTOMER_WSDL are set but only used with MSADS_API=soap/);
+  });
+
+  it('MSADS_API=soap keeps the SOAP endpoints, warns about the shutdown date and about REST variables', () => {
+    const config = loadConfig({ MSADS_API: 'soap', MSADS_REPORTING_REST_URL: 'http://127.0.0.1:1/Reporting/v13' });
+    expect(config.msads.api).toBe('soap');
+    expect(config.msads.reportingEndpoint).toBe('https://reporting.api.bingads.microsoft.com/Api/Advertiser/Reporting/v13/ReportingService.svc');
+    expect(config.warnings.join('\n')).toMatch(/MSADS_REPORTING_REST_URL is set but only used with MSADS_API=rest/);
+    expect(config.warnings.join('\n')).toMatch(/switches its SOAP API off on 2027-01-31/);
+    expect(() => loadConfig({ MSADS_API: 'SOAP' })).toThrow(/MSADS_API/);
+  });
+
   it('chooses sandbox endpoints', () => {
     const config = loadConfig({ MSADS_ENVIRONMENT: 'sandbox' });
     expect(config.msads.reportingEndpoint).toContain('reporting.api.sandbox.bingads.microsoft.com');

@@ -61,7 +61,7 @@ describe('fanOut', () => {
     const broken: RunObserver = { ...noopObserver, polled: () => { throw new Error('boom'); } };
     const errors: unknown[] = [];
     const observer = fanOut([recorder('a'), broken, recorder('b')], (e) => errors.push(e));
-    const attrs = { connectionId: 'c', accountId: '1', report: 'r', aggregation: 'Daily', runId: 1 };
+    const attrs = { api: 'rest' as const, connectionId: 'c', accountId: '1', report: 'r', aggregation: 'Daily', runId: 1 };
     expect(await observer.step('submit', attrs, async () => 42)).toBe(42);
     observer.polled(attrs);
     expect(seen).toEqual(['a>submit', 'b>submit', 'b<submit', 'a<submit', 'a:polled', 'b:polled']);
