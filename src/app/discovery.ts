@@ -5,20 +5,18 @@ import type { Logger } from '../logger.js';
 import { createNangoConnectionLister, type ConnectionLister } from '../nango/connectionList.js';
 import { createNangoTokenSource } from '../nango/tokenSource.js';
 import { reportTimeZoneIana } from '../reports/timeZones.js';
-import { createCustomerManagementService } from '../soap/customerManagementClient.js';
+import { createCustomerApi, logConfigWarnings } from './msadsClients.js';
 
 /**
  * What connection listing and account discovery need, built from the configuration (scheduler,
- * backfill, `connections --refresh`): the Nango lister and token source, the Customer Management client.
+ * backfill, `connections --refresh`): the Nango lister and token source, the Customer Management client
+ * of the configured API (MSADS_API).
  */
 export async function createDiscovery(config: Config, logger: Logger): Promise<{ lister: ConnectionLister; discovery: DiscoveryDeps }> {
   const { nangoSecretKey, developerToken } = requireCredentials(config);
   const nango = { secretKey: nangoSecretKey, host: config.nango.host, integrationId: config.nango.integrationId, timeoutMs: Math.min(config.http.timeoutMs, 30_000) };
-  const customer = await createCustomerManagementService({
-    wsdl: config.msads.customerWsdl,
-    endpoint: config.msads.customerEndpoint,
-    timeoutMs: config.http.timeoutMs,
-  });
+  logConfigWarnings(config, logger);
+  const customer = await createCustomerApi(config);
   return {
     lister: createNangoConnectionLister(nango),
     discovery: { customer, tokens: createNangoTokenSource(nango), developerToken, logger },

@@ -5,10 +5,10 @@ import type { ReportRunDeps } from '../jobs/context.js';
 import type { Logger } from '../logger.js';
 import { createNangoTokenSource } from '../nango/tokenSource.js';
 import { createReportRegistry } from '../reports/registry.js';
-import { createReportingService } from '../soap/reportingClient.js';
 import { noopObserver, type RunObserver } from '../jobs/observer.js';
 import type { CallLimiter, LimiterSettings } from '../throttle/limiter.js';
 import { createLocalLimiter } from '../throttle/localLimiter.js';
+import { createReportingApi, logConfigWarnings } from './msadsClients.js';
 
 /**
  * Builds what a run needs from the configuration. Called once by each process's composition root
@@ -20,13 +20,10 @@ export async function createRunDeps(
   options: { limiter?: CallLimiter; observer?: RunObserver } = {},
 ): Promise<{ deps: ReportRunDeps; close(): Promise<void> }> {
   const { nangoSecretKey, developerToken } = requireCredentials(config);
+  logConfigWarnings(config, logger);
   const database = createDatabase(config.databaseUrl, { max: Math.max(4, config.worker.concurrency + 2) });
   try {
-    const reporting = await createReportingService({
-      wsdl: config.msads.reportingWsdl,
-      endpoint: config.msads.reportingEndpoint,
-      timeoutMs: config.http.timeoutMs,
-    });
+    const reporting = await createReportingApi(config);
     const tokens = createNangoTokenSource({
       secretKey: nangoSecretKey,
       host: config.nango.host,

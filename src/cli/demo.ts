@@ -37,11 +37,18 @@ export function registerDemo(program: Command): void {
         msads: {
           ...base.msads,
           developerToken: new Secret(simOptions.developerToken),
+          // Both adapters point at the simulator; MSADS_API (default rest) picks the one that is used.
+          reportingRestUrl: sim.urls.reportingRest,
+          customerRestUrl: sim.urls.customerRest,
           reportingEndpoint: sim.urls.reporting,
+          customerEndpoint: sim.urls.customer,
         },
+        // The simulator's URLs replace whatever the environment said, so its endpoint variables do not apply.
+        warnings: base.msads.api === 'soap' ? base.warnings.filter((w) => w.startsWith('MSADS_API=soap')) : [],
         poll: { ...base.poll, initialMs: 1_000, maxMs: 5_000 },
       };
-      process.stdout.write(`Simulator: ${sim.urls.reporting}\nDatabase:  ${redactUrl(config.databaseUrl)}\nRedis:     ${redactUrl(config.redisUrl)}\n`);
+      const api = config.msads.api === 'rest' ? `REST ${sim.urls.reportingRest}` : `SOAP ${sim.urls.reporting}`;
+      process.stdout.write(`Simulator: ${api} (MSADS_API=${config.msads.api})\nDatabase:  ${redactUrl(config.databaseUrl)}\nRedis:     ${redactUrl(config.redisUrl)}\n`);
 
       const obs = createProcessObservability(config, logger);
       const running = await startWorkerProcess(config, logger, { observer: obs.observer, telemetry: obs.telemetry?.bullmq });

@@ -13,7 +13,8 @@ import type { XsdValidator } from './xsdValidator.js';
  * schema, authenticate the two headers (there is no CustomerId header in this service), then answer
  * from the connection directory. SearchAccounts follows the documented rules (REPORTING-FACTS §9.1):
  * exactly one predicate (two when one is AccountLifeCycleStatus), at most one OrderBy honoured, PageInfo
- * required with a zero-based Index and a Size of at most 1,000.
+ * required with a zero-based Index and a Size of at most 1,000. The transport-neutral steps
+ * (checkCustomerCredentials, userAnswer, findAccounts) are shared with the REST endpoint (customerRest.ts).
  */
 
 export type CustomerOperation = 'GetUser' | 'SearchAccounts';
@@ -52,8 +53,13 @@ function authenticate(deps: CustomerOperationDeps, header: Element | undefined, 
   }
   const missing = HEADERS.filter((h) => found[h] === undefined);
   if (missing.length > 0) throw new SimFault(116, { details: `Missing in namespace ${NS.customer}: ${missing.join(', ')}` });
-  if (found.DeveloperToken !== deps.developerToken) throw new SimFault(105, { details: 'The developer token is not valid.' });
-  const token = deps.directory.lookupToken(found.AuthenticationToken as string, now);
+  return checkCustomerCredentials(deps, found.DeveloperToken as string, found.AuthenticationToken as string, now);
+}
+
+/** Developer token, access token (105/109), then the credential switches. */
+export function checkCustomerCredentials(deps: CustomerOperationDeps, developerToken: string, accessToken: string, now: number): ConnectionState {
+  if (developerToken !== deps.developerToken) throw new SimFault(105, { details: 'The developer token is not valid.' });
+  const token = deps.directory.lookupToken(accessToken, now);
   if (!token) throw new SimFault(105, { details: 'The AuthenticationToken is not a token this service issued.' });
   if (token.expiresAt <= now) throw new SimFault(109);
   const mistake = setupMistakeFault(deps.faults, token.connection.connectionId);
@@ -64,17 +70,22 @@ function authenticate(deps: CustomerOperationDeps, header: Element | undefined, 
   return token.connection;
 }
 
-function getUser(deps: CustomerOperationDeps, user: ConnectionState, body: Element): string {
-  const requested = textOf(child(body, 'UserId', NS.customer))?.trim();
+/** GetUser's answer for the authenticated user (another user's id: 106). One role per customer (§9.1). */
+export function userAnswer(deps: CustomerOperationDeps, user: ConnectionState, requested: string | undefined): { user: ConnectionState; roleId: number } {
   if (requested !== undefined && requested !== user.userId) throw new SimFault(106, { details: `The user cannot read user ${requested}.` });
+  deps.stats.customerCalls.GetUser = (deps.stats.customerCalls.GetUser ?? 0) + 1;
+  return { user, roleId: 41 };
+}
+
+function getUser(deps: CustomerOperationDeps, user: ConnectionState, body: Element): string {
+  const { roleId } = userAnswer(deps, user, textOf(child(body, 'UserId', NS.customer))?.trim());
   const longs = (ids: readonly string[]) => ids.map((id) => `<a:long>${id}</a:long>`).join('');
-  // One role per customer (§9.1); AccountIds nil = every account of the customer, current and future.
+  // AccountIds nil = every account of the customer, current and future.
   const linked =
     user.linkedAccountIds.length > 0 ? `<e:LinkedAccountIds xmlns:a="${NS.arrays}">${longs(user.linkedAccountIds)}</e:LinkedAccountIds>` : '<e:LinkedAccountIds i:nil="true"/>';
   const role =
-    `<e:CustomerRole><e:RoleId>41</e:RoleId><e:CustomerId>${user.customerId}</e:CustomerId><e:AccountIds i:nil="true"/>${linked}` +
+    `<e:CustomerRole><e:RoleId>${roleId}</e:RoleId><e:CustomerId>${user.customerId}</e:CustomerId><e:AccountIds i:nil="true"/>${linked}` +
     `<e:CustomerLinkPermission i:nil="true"/></e:CustomerRole>`;
-  deps.stats.customerCalls.GetUser = (deps.stats.customerCalls.GetUser ?? 0) + 1;
   // User and CustomerRoles are Customer-namespace elements whose children are Entities (elementFormDefault qualified).
   return (
     `<GetUserResponse xmlns="${NS.customer}" xmlns:e="${NS.customerEntities}" xmlns:i="${NS.xsi}"><User>` +
@@ -85,10 +96,18 @@ function getUser(deps: CustomerOperationDeps, user: ConnectionState, body: Eleme
   );
 }
 
-interface Predicate {
+export interface Predicate {
   field: string;
   operator: string;
   value: string;
+}
+
+/** A SearchAccounts request as either transport carries it. `page` undefined = PageInfo missing, nil or empty. */
+export interface AccountQuery {
+  predicates: Predicate[];
+  /** The first OrderBy (the only one honoured). */
+  orderBy: { field: string; order: string } | undefined;
+  page: { index: number; size: number } | undefined;
 }
 
 function searchAccounts(deps: CustomerOperationDeps, user: ConnectionState, body: Element): string {
@@ -98,28 +117,39 @@ function searchAccounts(deps: CustomerOperationDeps, user: ConnectionState, body
     operator: textOf(ent(p, 'Operator'))?.trim() ?? 'Equals',
     value: textOf(ent(p, 'Value'))?.trim() ?? '',
   }));
+  const page = child(body, 'PageInfo', NS.customer);
+  const orderBy = childElements(child(body, 'Ordering', NS.customer) ?? body).find((o) => o.localName === 'OrderBy' && o.namespaceURI === NS.customerEntities);
+  const query: AccountQuery = {
+    predicates,
+    orderBy: orderBy ? { field: textOf(ent(orderBy, 'Field'))?.trim() ?? 'Id', order: textOf(ent(orderBy, 'Order'))?.trim() ?? 'Ascending' } : undefined,
+    page: page && childElements(page).length > 0 ? { index: Number(textOf(ent(page, 'Index')) ?? '0'), size: Number(textOf(ent(page, 'Size')) ?? '0') } : undefined,
+  };
+  const slice = findAccounts(deps, user, query);
+  return `<SearchAccountsResponse xmlns="${NS.customer}" xmlns:e="${NS.customerEntities}" xmlns:i="${NS.xsi}"><Accounts>${slice.map(accountXml).join('')}</Accounts></SearchAccountsResponse>`;
+}
+
+/** SearchAccounts' rules (§9.1) over the user's accounts: predicates, one OrderBy, the page. */
+export function findAccounts(deps: CustomerOperationDeps, user: ConnectionState, query: AccountQuery): SimAccount[] {
+  const { predicates } = query;
   const withStatus = predicates.some((p) => p.field === 'AccountLifeCycleStatus');
   if (predicates.length !== (withStatus ? 2 : 1)) {
     throw new SimFault(201, { details: 'You must include exactly one predicate (two when one of them is AccountLifeCycleStatus).' });
   }
-  const page = child(body, 'PageInfo', NS.customer);
-  if (!page || childElements(page).length === 0) throw new SimFault(201, { details: 'PageInfo is required.' });
-  const index = Number(textOf(ent(page, 'Index')) ?? '0');
-  const size = Number(textOf(ent(page, 'Size')) ?? '0');
+  if (!query.page) throw new SimFault(201, { details: 'PageInfo is required.' });
+  const { index, size } = query.page;
   if (index < 0 || size < 0 || size > 1000) throw new SimFault(201, { details: `PageInfo: Index must be >= 0 and Size between 0 and 1000 (got ${index}, ${size}).` });
 
   let accounts = user.accountIds.map((id) => simAccount(id, deps.directory.customerOf(id) ?? user.customerId, deps.accountAttributes[id]));
   for (const p of predicates) accounts = accounts.filter(matcher(user, p));
 
-  const orderBy = childElements(child(body, 'Ordering', NS.customer) ?? body).find((o) => o.localName === 'OrderBy' && o.namespaceURI === NS.customerEntities);
-  if (orderBy) {
-    const field = textOf(ent(orderBy, 'Field'))?.trim() ?? 'Id';
-    const dir = textOf(ent(orderBy, 'Order'))?.trim() === 'Descending' ? -1 : 1;
+  if (query.orderBy) {
+    const dir = query.orderBy.order === 'Descending' ? -1 : 1;
+    const field = query.orderBy.field;
     accounts.sort((a, b) => dir * compare(a, b, field));
   }
   const slice = accounts.slice(index * size, (index + 1) * size);
   deps.stats.customerCalls.SearchAccounts = (deps.stats.customerCalls.SearchAccounts ?? 0) + 1;
-  return `<SearchAccountsResponse xmlns="${NS.customer}" xmlns:e="${NS.customerEntities}" xmlns:i="${NS.xsi}"><Accounts>${slice.map(accountXml).join('')}</Accounts></SearchAccountsResponse>`;
+  return slice;
 }
 
 function matcher(user: ConnectionState, p: Predicate): (a: SimAccount) => boolean {

@@ -1,7 +1,10 @@
 /**
  * Runtime fault injection. Every switch is off by default; tests flip them on the live simulator
- * (`sim.faults.throttleNext = 2`). Counters ("…Next", `expireDownloadUrls`) count down as they fire, so
- * a test can assert that the client recovered once the fault ran out.
+ * (`sim.faults.throttleNext = 2`), the CLI with `--fault NAME[=VALUE]` (faultOptions.ts). Counters
+ * ("…Next", `expireDownloadUrls`) count down as they fire, so a test can assert that the client
+ * recovered once the fault ran out. Every switch acts on both transports, SOAP and REST (JSON); where
+ * the REST answer differs it is said below. A counter is shared: one shot is taken by whichever call,
+ * SOAP or REST, comes first.
  */
 
 /** Overrides for the CSV layout of report files produced while set (the request's flags otherwise). */
@@ -15,31 +18,42 @@ export interface CsvLayoutOverride {
 }
 
 export interface FaultSwitches {
-  // --- SOAP calls (both operations); checked in this order before the request is even validated ---
-  /** Delay in ms added before every SOAP response. */
+  // --- Reporting calls (both operations, SOAP and REST); checked in this order before the request is even validated ---
+  /** Delay in ms added before every Reporting response (SOAP and REST). */
   latencyMs: number;
-  /** The next n SOAP calls answer an HTML "502 Bad Gateway" page, as a proxy in front of the service would. */
+  /**
+   * The next n Reporting calls answer an HTML page, as a proxy in front of the service would: SOAP an
+   * HTTP "502 Bad Gateway" page, REST an HTTP "503 Service Unavailable" page (text/html).
+   */
   htmlInsteadOfSoap: number;
-  /** The next n SOAP calls answer HTTP 200 with an empty body. */
+  /** The next n Reporting calls answer HTTP 200 with an empty body (REST: Content-Type JSON, no bytes). */
   emptyBody: number;
-  /** The next n SOAP calls answer AdApiFaultDetail 117 CallRateExceeded. */
+  /** The next n Reporting calls answer AdApiFaultDetail 117 CallRateExceeded (REST: HTTP 429 with `Retry-After`). */
   throttleNext: number;
-  /** The next n SOAP calls answer ApiFaultDetail with OperationError 0 InternalError. */
+  /** The next n Reporting calls answer ApiFaultDetail with OperationError 0 InternalError (REST: HTTP 500). */
   internalErrorNext: number;
-  /** The next n SOAP calls answer AdApiFaultDetail with a code no documentation lists (99999, SimulatorUnknownError). */
+  /** The next n Reporting calls answer AdApiFaultDetail with a code no documentation lists (99999, SimulatorUnknownError; REST: HTTP 400). */
   unknownFaultCode: number;
-  /** Deliver every SOAP fault with HTTP 200 instead of 500 (observed from the real service). */
+  /** Deliver every fault with HTTP 200: SOAP instead of 500 (observed from the real service), REST instead of 400/401/403/429/500. */
   faultWithHttp200: boolean;
 
+  // --- REST only (Reporting and Customer Management), checked after the switches above ---
+  /** The next n REST calls answer HTTP 200 with a truncated JSON body (half of a success answer). */
+  malformedJsonNext: number;
+  /** The next n REST calls answer HTTP 401 with an empty body (as a gateway in front of the service may). */
+  unauthorizedNext: number;
+  /** The `Retry-After` value (seconds) of REST 429 answers (117 CallRateExceeded); default 60. */
+  retryAfterSeconds: number;
+
   // --- report generation ---
-  /** Most reports Pending at once per customer; a Submit beyond it faults 207 ConcurrentRequestOverLimit. 0 = no limit. */
+  /** Most reports Pending at once per customer; a Submit beyond it faults 207 ConcurrentRequestOverLimit (REST: HTTP 400). 0 = no limit. */
   concurrentLimit: number;
   /** The next n submitted reports end with Status=Error instead of Success. */
   statusErrorNext: number;
-  /** Reports submitted while on end with Status=Success and a nil ReportDownloadUrl (Microsoft's "no data"). */
+  /** Reports submitted while on end with Status=Success and a nil ReportDownloadUrl (Microsoft's "no data"; REST: `"ReportDownloadUrl": null`). */
   emptyReport: boolean;
 
-  // --- downloads ---
+  // --- downloads (the download host is the same for SOAP and REST) ---
   /** Delay in ms between the download's response headers and its body. */
   downloadLatencyMs: number;
   /**
@@ -73,16 +87,16 @@ export interface FaultSwitches {
   deletedConnections: Set<string>;
 
   // --- Microsoft credentials ---
-  /** Connection ids whose tokens Microsoft refuses with 105 InvalidCredentials (Reporting and Customer Management), while Nango still hands them out. */
+  /** Connection ids whose tokens Microsoft refuses with 105 InvalidCredentials (Reporting and Customer Management; REST: HTTP 401), while Nango still hands them out. */
   invalidCredentialConnections: Set<string>;
   /**
    * Connection ids whose tokens were issued for the other Microsoft environment (a sandbox token against
    * production, or the reverse): 105 InvalidCredentials, as Microsoft answers the mismatch.
    */
   wrongEnvironmentConnections: Set<string>;
-  /** Connection ids whose tokens lack the msads.manage scope: 105 with Microsoft's "invalid scope" message. */
+  /** Connection ids whose tokens lack the msads.manage scope: 105 with Microsoft's "invalid scope" message (REST: HTTP 401). */
   missingScopeConnections: Set<string>;
-  /** The next n Customer Management calls answer ApiFault with OperationError 0 InternalError. */
+  /** The next n Customer Management calls answer ApiFault with OperationError 0 InternalError (REST: HTTP 500). */
   customerInternalErrorNext: number;
 }
 
@@ -95,6 +109,9 @@ export function defaultFaultSwitches(): FaultSwitches {
     internalErrorNext: 0,
     unknownFaultCode: 0,
     faultWithHttp200: false,
+    malformedJsonNext: 0,
+    unauthorizedNext: 0,
+    retryAfterSeconds: 60,
     concurrentLimit: 0,
     statusErrorNext: 0,
     emptyReport: false,
@@ -117,7 +134,17 @@ export function defaultFaultSwitches(): FaultSwitches {
   };
 }
 
-type Counter = 'htmlInsteadOfSoap' | 'emptyBody' | 'throttleNext' | 'internalErrorNext' | 'unknownFaultCode' | 'statusErrorNext' | 'expireDownloadUrls' | 'customerInternalErrorNext';
+type Counter =
+  | 'htmlInsteadOfSoap'
+  | 'emptyBody'
+  | 'throttleNext'
+  | 'internalErrorNext'
+  | 'unknownFaultCode'
+  | 'statusErrorNext'
+  | 'expireDownloadUrls'
+  | 'customerInternalErrorNext'
+  | 'malformedJsonNext'
+  | 'unauthorizedNext';
 
 /** Takes one shot of a counter switch: true (and decremented) when it was armed. */
 export function consume(faults: FaultSwitches, key: Counter): boolean {

@@ -8,12 +8,15 @@ import type { Aggregation } from '../reports/catalog.js';
 import { ConnectionDirectory, defaultMetadata } from './connections.js';
 import type { SimAccountAttributes } from './customerAccounts.js';
 import { CUSTOMER_PATH, handleCustomer } from './customerEndpoint.js';
+import { CUSTOMER_REST_PREFIX, customerRestOperation, handleCustomerRest } from './customerRest.js';
 import { handleDownload } from './downloadHost.js';
 import { defaultFaultSwitches, type FaultSwitches } from './faultSwitches.js';
 import type { AccountShape, GenerateOptions } from './generator.js';
 import { send } from './httpUtil.js';
 import { handleNango } from './nangoApi.js';
+import { JsonValidator } from './jsonValidator.js';
 import { handleReporting } from './reportingEndpoint.js';
+import { handleReportingRest, REPORTING_REST_PREFIX, reportingRestOperation } from './reportingRest.js';
 import { ReportFiles } from './reportFiles.js';
 import { ReportStore, type StoredReport } from './reportStore.js';
 import { generateOptionsFor } from './servedCsv.js';
@@ -22,9 +25,10 @@ import { loadSchemaSet } from './xsdSchema.js';
 import { XsdValidator } from './xsdValidator.js';
 
 /**
- * A local stand-in for Microsoft Advertising's ReportingService v13 (SOAP), its report download host and
- * Nango, on one real HTTP server. It is as strict as the real service: requests are validated against
- * the schemas of our WSDL and answered with Microsoft-shaped faults. Used by the demo, the tests and the
+ * A local stand-in for Microsoft Advertising's ReportingService and CustomerManagementService v13, over
+ * SOAP and over REST (JSON) at Microsoft's paths, its report download host and Nango, on one real HTTP
+ * server. It is as strict as the real service: requests are validated against the schemas of our WSDL
+ * (REST bodies with rules derived from the same schemas) and answered with Microsoft-shaped faults. Used by the demo, the tests and the
  * benchmarks; fault switches let tests make it misbehave on purpose.
  */
 
@@ -60,7 +64,18 @@ export interface SimulatorOptions {
 }
 
 export interface Simulator {
-  urls: { base: string; reporting: string; reportingWsdl: string; customer: string; customerWsdl: string; nango: string };
+  urls: {
+    base: string;
+    /** SOAP endpoints (and their WSDLs). */
+    reporting: string;
+    reportingWsdl: string;
+    customer: string;
+    customerWsdl: string;
+    /** REST base URLs, without the operation path: clients append `/GenerateReport/Submit`, `/User/Query`, … */
+    reportingRest: string;
+    customerRest: string;
+    nango: string;
+  };
   faults: FaultSwitches;
   stats: SimulatorStats;
   /** The exact rows this simulator serves for a report request (for test expectations). */
@@ -83,7 +98,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const wsdlText = await readFile(bundledReportingWsdl, 'utf8');
   const schemas = loadSchemaSet(wsdlText);
   const customerWsdlText = await readFile(bundledCustomerManagementWsdl, 'utf8');
-  const customerValidator = new XsdValidator(loadSchemaSet(customerWsdlText));
+  const customerSchemas = loadSchemaSet(customerWsdlText);
+  const customerValidator = new XsdValidator(customerSchemas);
+  const reportingJson = new JsonValidator(schemas);
+  const customerJson = new JsonValidator(customerSchemas);
   const directory = new ConnectionDirectory(options.connections, tokenTtlMs, Date.now());
   const store = new ReportStore(options.downloadUrlTtlMs ?? 300_000);
   const faults = defaultFaultSwitches();
@@ -93,7 +111,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const validator = new XsdValidator(schemas);
 
   // Filled in once the server listens and the port is known.
-  const urls = { base: '', reporting: '', reportingWsdl: '', customer: '', customerWsdl: '', nango: '' };
+  const urls = { base: '', reporting: '', reportingWsdl: '', customer: '', customerWsdl: '', reportingRest: '', customerRest: '', nango: '' };
   let wsdl = '';
   let customerWsdl = '';
   const opDeps = () => ({
@@ -118,18 +136,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       res.once('close', () => stats.soapInFlight--);
       return handleReporting(opDeps(), req, res, url);
     }
-    if (url.pathname.toLowerCase() === CUSTOMER_PATH.toLowerCase()) {
-      const deps = {
-        validator: customerValidator,
-        directory,
-        faults,
-        stats,
-        developerToken: options.developerToken,
-        accountAttributes: options.accounts ?? {},
-        wsdl: customerWsdl,
-      };
-      return handleCustomer(deps, req, res, url);
-    }
+    const customerDeps = () => ({
+      validator: customerValidator,
+      directory,
+      faults,
+      stats,
+      developerToken: options.developerToken,
+      accountAttributes: options.accounts ?? {},
+    });
+    if (url.pathname.toLowerCase() === CUSTOMER_PATH.toLowerCase()) return handleCustomer({ ...customerDeps(), wsdl: customerWsdl }, req, res, url);
+    const reportingOperation = reportingRestOperation(url.pathname);
+    if (reportingOperation) return handleReportingRest({ ...opDeps(), jsonValidator: reportingJson }, reportingOperation, req, res);
+    const customerOperation = customerRestOperation(url.pathname);
+    if (customerOperation) return handleCustomerRest({ ...customerDeps(), jsonValidator: customerJson }, customerOperation, req, res);
     if (url.pathname.startsWith('/downloads/')) return handleDownload({ store, files, faults, stats }, req, res, url);
     if (url.pathname === NANGO_PREFIX || url.pathname.startsWith(`${NANGO_PREFIX}/`)) {
       const deps = { directory, faults, stats, secretKey: options.nangoSecretKey, tokenTtlMs };
@@ -159,6 +178,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   urls.reportingWsdl = `${urls.reporting}?wsdl`;
   urls.customer = `${urls.base}${CUSTOMER_PATH}`;
   urls.customerWsdl = `${urls.customer}?wsdl`;
+  urls.reportingRest = `${urls.base}${REPORTING_REST_PREFIX}`;
+  urls.customerRest = `${urls.base}${CUSTOMER_REST_PREFIX}`;
   urls.nango = `${urls.base}${NANGO_PREFIX}`;
   wsdl = wsdlText.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${urls.reporting}$2`);
   customerWsdl = customerWsdlText.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${urls.customer}$2`);

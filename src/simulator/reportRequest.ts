@@ -1,21 +1,19 @@
-import type { Element } from '@xmldom/xmldom';
 import type { Aggregation } from '../reports/aggregations.js';
 import { requestTypes, type ReportRequestType } from '../reports/columnEnums.js';
 import { grainProblem, HISTORICAL_SCORE_COLUMNS, QUALITY_SCORE_COLUMNS, REQUIRED_COLUMNS, supportedAggregations } from '../reports/requestRules.js';
-import { NS } from '../soap/namespaces.js';
 import { SimFault } from './apiErrors.js';
 import { aggregationAllowsPeriod, calendarDate, DEFAULT_REPORT_TIME_ZONE, predefinedWindow, todayIn, type DayWindow } from './reportTime.js';
-import { child, childElements, isNil, textOf } from './soapXml.js';
 
 /**
- * Reads a schema-valid `<ReportRequest>` into what the simulator serves, applying the service's
- * semantic rules (the ones a schema cannot express) with Microsoft's error codes. Limits of the
- * simulator itself (Csv 2.0 only, account scope only, report types without Time) are refused with a
- * fault that says so, rather than served wrongly.
+ * The service's semantic rules for a report request (the ones a schema cannot express), with
+ * Microsoft's error codes, applied to a transport-neutral RawReportRequest: the SOAP endpoint reads one
+ * from XML (reportRequestXml.ts), the REST endpoint from JSON (reportRequestJson.ts), so both serve the
+ * same ReportSpec and therefore the same rows. Limits of the simulator itself (Csv 2.0 only, account
+ * scope only, report types without Time) are refused with a fault that says so, rather than served wrongly.
  */
 
 export interface ReportSpec {
-  /** Local name of the xsi:type, e.g. CampaignPerformanceReportRequest. */
+  /** Local name of the derived type, e.g. CampaignPerformanceReportRequest. */
   requestType: string;
   excludeColumnHeaders: boolean;
   excludeReportFooter: boolean;
@@ -28,31 +26,65 @@ export interface ReportSpec {
   window: DayWindow;
 }
 
-const flag = (el: Element, name: string) => ['true', '1'].includes(textOf(child(el, name))?.trim() ?? '');
+/** A calendar date as sent; NaN for a part that is missing or unreadable. */
+export interface RawDate {
+  day: number;
+  month: number;
+  year: number;
+}
+
+/** A schema-valid ReportRequest as either transport carries it; undefined = absent or nil/null. */
+export interface RawReportRequest {
+  /** Local name of the derived type (xsi:type or JSON `Type`). */
+  requestType: string;
+  format: string | undefined;
+  formatVersion: string | undefined;
+  reportName: string | undefined;
+  excludeColumnHeaders: boolean;
+  excludeReportFooter: boolean;
+  excludeReportHeader: boolean;
+  returnOnlyCompleteData: boolean;
+  /** Undefined when left out (REST: the service's default, Summary) or when the type has none. */
+  aggregation: string | undefined;
+  columns: string[] | undefined;
+  scope: RawScope | undefined;
+  time: RawTime | undefined;
+}
+
+export interface RawScope {
+  /** Items as sent (digits); undefined when AccountIds is absent or nil. */
+  accountIds: string[] | undefined;
+  /** Which of Campaigns, AdGroups, AssetGroups hold at least one item. */
+  narrowedBy: string[];
+}
+
+export interface RawTime {
+  start: RawDate | undefined;
+  end: RawDate | undefined;
+  predefinedTime: string | undefined;
+  reportTimeZone: string | undefined;
+}
 
 const simulatorLimit = (details: string) => new SimFault(201, { details: `msads-etl simulator: ${details}` });
 
-export function readReportRequest(request: Element, requestType: string, now: number): ReportSpec {
-  const format = textOf(child(request, 'Format')) ?? 'Csv';
+export function applyReportRules(raw: RawReportRequest, now: number): ReportSpec {
+  const format = raw.format ?? 'Csv';
   if (format !== 'Csv') throw simulatorLimit(`Format ${format} is not served; request Csv.`);
-  const formatVersion = textOf(child(request, 'FormatVersion'));
-  if (formatVersion !== '2.0') throw simulatorLimit(`FormatVersion ${formatVersion ?? '(omitted, i.e. 1.0)'} is not served; request FormatVersion 2.0.`);
-  const reportName = textOf(child(request, 'ReportName'));
-  if (reportName !== undefined && reportName.length > 200) throw new SimFault(2006, { details: 'ReportName is longer than 200 characters.' });
+  if (raw.formatVersion !== '2.0') throw simulatorLimit(`FormatVersion ${raw.formatVersion ?? '(omitted, i.e. 1.0)'} is not served; request FormatVersion 2.0.`);
+  if (raw.reportName !== undefined && raw.reportName.length > 200) throw new SimFault(2006, { details: 'ReportName is longer than 200 characters.' });
 
-  const columns = readColumns(request);
-  const aggregation = readAggregation(request, requestType, columns);
-  const returnOnlyComplete = flag(request, 'ReturnOnlyCompleteData');
-  const window = readTime(child(request, 'Time'), aggregation, now, returnOnlyComplete);
+  const columns = readColumns(raw.columns);
+  const aggregation = readAggregation(raw, columns);
+  const window = readTime(raw.time, aggregation, now, raw.returnOnlyCompleteData);
   return {
-    requestType,
-    excludeColumnHeaders: flag(request, 'ExcludeColumnHeaders'),
-    excludeReportFooter: flag(request, 'ExcludeReportFooter'),
-    excludeReportHeader: flag(request, 'ExcludeReportHeader'),
-    reportName,
+    requestType: raw.requestType,
+    excludeColumnHeaders: raw.excludeColumnHeaders,
+    excludeReportFooter: raw.excludeReportFooter,
+    excludeReportHeader: raw.excludeReportHeader,
+    reportName: raw.reportName,
     aggregation,
     columns,
-    accountIds: readScope(child(request, 'Scope')),
+    accountIds: readScope(raw.scope),
     window,
   };
 }
@@ -60,16 +92,17 @@ export function readReportRequest(request: Element, requestType: string, now: nu
 /**
  * The grain rows are generated at. Types without an Aggregation element have their own (BudgetSummary
  * is by day, the others one set of rows for the window); without a TimePeriod column Microsoft silently
- * falls back to Summary, and so does the simulator.
+ * falls back to Summary, and so does the simulator. A left-out Aggregation is Summary (the default).
  */
-function readAggregation(request: Element, requestType: string, columns: readonly string[]): Aggregation {
+function readAggregation(raw: RawReportRequest, columns: readonly string[]): Aggregation {
+  const requestType = raw.requestType;
   const shape = (requestTypes as Record<string, (typeof requestTypes)[ReportRequestType] | undefined>)[requestType];
   if (!shape) throw new SimFault(2002, { details: requestType });
   if (!shape.hasTime) throw simulatorLimit(`${requestType} has no Time element and is not generated.`);
   const type = requestType as ReportRequestType;
   let aggregation: Aggregation = type === 'BudgetSummaryReportRequest' ? 'Daily' : 'Summary';
   if (shape.hasAggregation) {
-    aggregation = (textOf(child(request, 'Aggregation'))?.trim() ?? '') as Aggregation;
+    aggregation = (raw.aggregation?.trim() ?? 'Summary') as Aggregation;
     if (columns.includes('TimePeriod') && aggregation === 'Summary') throw new SimFault(2034);
     if (!columns.includes('TimePeriod')) aggregation = 'Summary';
   }
@@ -85,50 +118,37 @@ function readAggregation(request: Element, requestType: string, columns: readonl
   return aggregation;
 }
 
-function readColumns(request: Element): string[] {
-  const columns = child(request, 'Columns');
-  const items = columns && !isNil(columns) ? childElements(columns).map((c) => textOf(c) ?? '') : [];
-  if (items.length === 0) throw new SimFault(2014);
+function readColumns(items: readonly string[] | undefined): string[] {
+  if (!items || items.length === 0) throw new SimFault(2014);
   const seen = new Set<string>();
   const duplicates = new Set<string>();
   for (const c of items) (seen.has(c) ? duplicates : seen).add(c);
   if (duplicates.size > 0) throw new SimFault(2016, { details: [...duplicates].join(',') });
-  return items;
+  return [...items];
 }
 
-function readScope(scope: Element | undefined): string[] {
-  if (!scope || isNil(scope)) throw new SimFault(2026, { details: 'Scope is nil.' });
-  for (const name of ['Campaigns', 'AdGroups', 'AssetGroups']) {
-    const el = child(scope, name);
-    if (el && !isNil(el) && childElements(el).length > 0) {
-      throw simulatorLimit(`Scope.${name} is not served; scope reports by AccountIds only.`);
-    }
-  }
-  const ids = child(scope, 'AccountIds');
-  const items = ids && !isNil(ids) ? childElements(ids).filter((c) => c.localName === 'long' && c.namespaceURI === NS.arrays) : [];
+function readScope(scope: RawScope | undefined): string[] {
+  if (!scope) throw new SimFault(2026, { details: 'Scope is nil.' });
+  const narrowed = scope.narrowedBy[0];
+  if (narrowed !== undefined) throw simulatorLimit(`Scope.${narrowed} is not served; scope reports by AccountIds only.`);
+  const items = scope.accountIds ?? [];
   if (items.length === 0) throw new SimFault(2026);
-  const accountIds = [...new Set(items.map((c) => BigInt((textOf(c) ?? '').trim()).toString()))];
+  const accountIds = [...new Set(items.map((id) => BigInt(id.trim()).toString()))];
   if (accountIds.length > 1000) throw new SimFault(2029);
   return accountIds;
 }
 
-function readDate(el: Element, bound: 'CustomDateRangeStart' | 'CustomDateRangeEnd'): string {
-  const part = (name: string) => Number((textOf(child(el, name)) ?? '').trim());
-  const date = calendarDate(part('Day'), part('Month'), part('Year'));
-  if (date === undefined) throw new SimFault(113, { details: `${bound} is not a calendar date.` });
-  return date;
+function readDate(date: RawDate, bound: 'CustomDateRangeStart' | 'CustomDateRangeEnd'): string {
+  const day = calendarDate(date.day, date.month, date.year);
+  if (day === undefined) throw new SimFault(113, { details: `${bound} is not a calendar date.` });
+  return day;
 }
 
-function readTime(time: Element | undefined, aggregation: string, now: number, returnOnlyComplete: boolean): DayWindow {
-  if (!time || isNil(time)) throw new SimFault(2008, { details: 'Time is nil.' });
-  const present = (name: string) => {
-    const el = child(time, name);
-    return el && !isNil(el) ? el : undefined;
-  };
-  const end = present('CustomDateRangeEnd');
-  const start = present('CustomDateRangeStart');
-  const predefined = textOf(present('PredefinedTime'))?.trim();
-  const today = todayIn(textOf(present('ReportTimeZone'))?.trim() ?? DEFAULT_REPORT_TIME_ZONE, now);
+function readTime(time: RawTime | undefined, aggregation: string, now: number, returnOnlyComplete: boolean): DayWindow {
+  if (!time) throw new SimFault(2008, { details: 'Time is nil.' });
+  const { end, start } = time;
+  const predefined = time.predefinedTime?.trim();
+  const today = todayIn(time.reportTimeZone?.trim() ?? DEFAULT_REPORT_TIME_ZONE, now);
   if (predefined !== undefined && (end || start)) throw new SimFault(2008, { details: 'Both PredefinedTime and a custom date range are set.' });
   let window: DayWindow;
   if (predefined !== undefined) {

@@ -3,8 +3,9 @@ import { NS } from '../soap/namespaces.js';
 import { SimFault, setupMistakeFault } from './apiErrors.js';
 import type { ConnectionDirectory, ConnectionState } from './connections.js';
 import { consume, type FaultSwitches } from './faultSwitches.js';
-import { readReportRequest } from './reportRequest.js';
-import type { ReportOutcome, ReportStore, StoredReport } from './reportStore.js';
+import { applyReportRules, type RawReportRequest } from './reportRequest.js';
+import { rawReportRequestFromXml } from './reportRequestXml.js';
+import type { ReportOutcome, ReportStatus, ReportStore, StoredReport } from './reportStore.js';
 import { child, childElements, isNil, textOf, xmlEscape } from './soapXml.js';
 import type { SimulatorStats } from './stats.js';
 import { isDerivedFrom, qname, type SchemaSet } from './xsdSchema.js';
@@ -13,7 +14,9 @@ import type { Violation, XsdValidator } from './xsdValidator.js';
 /**
  * What ReportingService does with a well-formed envelope: deserialize the body strictly (schema),
  * authenticate the headers, authorize the customer and accounts, then run SubmitGenerateReport or
- * PollGenerateReport. Every refusal is a SimFault carrying Microsoft's code.
+ * PollGenerateReport. Every refusal is a SimFault carrying Microsoft's code. The transport-neutral
+ * steps (authenticateReporting, acceptReport, pollReport) are shared with the REST endpoint
+ * (reportingRest.ts), so both transports store, generate and serve the same reports.
  */
 
 export type Operation = 'SubmitGenerateReport' | 'PollGenerateReport';
@@ -34,7 +37,9 @@ export interface OperationDeps {
 }
 
 const REQUIRED_HEADERS = ['AuthenticationToken', 'CustomerAccountId', 'CustomerId', 'DeveloperToken'] as const;
-type Headers = Record<(typeof REQUIRED_HEADERS)[number], string>;
+/** The four credentials of a Reporting call; over REST the access token comes from `Authorization: Bearer`. */
+export type ReportingHeaders = Record<(typeof REQUIRED_HEADERS)[number], string>;
+type Headers = ReportingHeaders;
 
 /** Runs one operation; returns the body of the response (inside s:Body). */
 export function runOperation(deps: OperationDeps, operation: Operation, header: Element | undefined, body: Element): string {
@@ -43,7 +48,7 @@ export function runOperation(deps: OperationDeps, operation: Operation, header: 
   const violation = deps.validator.validate(body);
   if (violation) throw faultForViolation(violation, body);
   const headers = readHeaders(deps, header);
-  const user = authenticate(deps, headers, now);
+  const user = authenticateReporting(deps, headers, now);
   return operation === 'SubmitGenerateReport' ? submit(deps, headers, user, body, now) : poll(deps, user, body, now);
 }
 
@@ -89,7 +94,8 @@ function readHeaders(deps: OperationDeps, header: Element | undefined): Headers 
   return found as Headers;
 }
 
-function authenticate(deps: OperationDeps, headers: Headers, now: number): ConnectionState {
+/** Developer token, access token (105/109), setup-mistake switches, then access to CustomerId and CustomerAccountId (106). */
+export function authenticateReporting(deps: OperationDeps, headers: Headers, now: number): ConnectionState {
   if (headers.DeveloperToken !== deps.developerToken) throw new SimFault(105, { details: 'The developer token is not valid.' });
   const token = deps.directory.lookupToken(headers.AuthenticationToken, now);
   if (!token) throw new SimFault(105, { details: 'The AuthenticationToken is not a token this service issued.' });
@@ -113,7 +119,14 @@ function submit(deps: OperationDeps, headers: Headers, user: ConnectionState, bo
   const request = child(body, 'ReportRequest');
   if (!request || isNil(request)) throw new SimFault(2001);
   const rawType = request.getAttributeNS(NS.xsi, 'type') ?? '';
-  const spec = readReportRequest(request, deps.validator.resolveXsiType(request, rawType)?.split('}')[1] ?? rawType, now);
+  const raw = rawReportRequestFromXml(request, deps.validator.resolveXsiType(request, rawType)?.split('}')[1] ?? rawType);
+  const id = acceptReport(deps, headers, user, raw, now);
+  return `<SubmitGenerateReportResponse xmlns="${NS.reporting}"><ReportRequestId>${xmlEscape(id)}</ReportRequestId></SubmitGenerateReportResponse>`;
+}
+
+/** SubmitGenerateReport after authentication: the rules, authorization of the scope (2003), the 207 limit; returns the ReportRequestId. */
+export function acceptReport(deps: OperationDeps, headers: Headers, user: ConnectionState, raw: RawReportRequest, now: number): string {
+  const spec = applyReportRules(raw, now);
   const denied = spec.accountIds.filter((id) => !user.accountIds.includes(id) || deps.directory.customerOf(id) !== headers.CustomerId);
   if (denied.length > 0) throw new SimFault(2003, { details: denied.slice(0, 20).join(',') });
   if (!spec.accountIds.includes(headers.CustomerAccountId)) {
@@ -127,11 +140,17 @@ function submit(deps: OperationDeps, headers: Headers, user: ConnectionState, bo
   if (outcome === 'Success') deps.prepareFile(report);
   deps.stats.submits++;
   for (const id of spec.accountIds) deps.stats.submitsByAccount[id] = (deps.stats.submitsByAccount[id] ?? 0) + 1;
-  return `<SubmitGenerateReportResponse xmlns="${NS.reporting}"><ReportRequestId>${xmlEscape(report.id)}</ReportRequestId></SubmitGenerateReportResponse>`;
+  return report.id;
 }
 
 function poll(deps: OperationDeps, user: ConnectionState, body: Element, now: number): string {
-  const id = textOf(child(body, 'ReportRequestId'))?.trim();
+  const { status, url } = pollReport(deps, user, textOf(child(body, 'ReportRequestId'))?.trim(), now);
+  const urlXml = url === undefined ? '<ReportDownloadUrl i:nil="true"/>' : `<ReportDownloadUrl>${xmlEscape(url)}</ReportDownloadUrl>`;
+  return `<PollGenerateReportResponse xmlns="${NS.reporting}"><ReportRequestStatus xmlns:i="${NS.xsi}">${urlXml}<Status>${status}</Status></ReportRequestStatus></PollGenerateReportResponse>`;
+}
+
+/** PollGenerateReport after authentication: the status, and a fresh download URL once a report with data is done. */
+export function pollReport(deps: OperationDeps, user: ConnectionState, id: string | undefined, now: number): { status: ReportStatus; url: string | undefined } {
   if (!id) throw new SimFault(2100, { details: 'ReportRequestId is missing or nil.' });
   const report = deps.store.get(id);
   // Reports belong to the user who submitted them; to anyone else the id does not exist.
@@ -139,6 +158,5 @@ function poll(deps: OperationDeps, user: ConnectionState, body: Element, now: nu
   const status = deps.store.status(report, now);
   const url = status === 'Success' && report.outcome === 'Success' ? deps.store.issueUrl(report, deps.base, now) : undefined;
   deps.stats.polls++;
-  const urlXml = url === undefined ? '<ReportDownloadUrl i:nil="true"/>' : `<ReportDownloadUrl>${xmlEscape(url)}</ReportDownloadUrl>`;
-  return `<PollGenerateReportResponse xmlns="${NS.reporting}"><ReportRequestStatus xmlns:i="${NS.xsi}">${urlXml}<Status>${status}</Status></ReportRequestStatus></PollGenerateReportResponse>`;
+  return { status, url };
 }

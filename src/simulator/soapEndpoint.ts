@@ -42,6 +42,7 @@ export async function serveSoap<Op extends string>(spec: SoapServiceSpec<Op>, re
     return send(res, 200, 'text/html; charset=utf-8', `<html><body><h1>${spec.serviceName} Service</h1><p>Append ?wsdl to get the service description.</p></body></html>`);
   }
   if (req.method !== 'POST') return send(res, 405, 'text/plain', 'Method not allowed', { Allow: 'GET, POST' });
+  spec.stats.requestsByApi.soap++;
 
   const trackingId = randomUUID();
   const answerFault = (fault: SimFault) => {

@@ -1,24 +1,26 @@
 /** Counters tests and benchmarks assert on. Only ever incremented by the simulator. */
 export interface SimulatorStats {
-  /** SubmitGenerateReport calls that returned a ReportRequestId. */
+  /** SubmitGenerateReport calls (SOAP and REST) that returned a ReportRequestId. */
   submits: number;
   /** Accepted submits per account id of the report scope. */
   submitsByAccount: Record<string, number>;
-  /** PollGenerateReport calls that returned a status. */
+  /** PollGenerateReport calls (SOAP and REST) that returned a status. */
   polls: number;
   /** Report zips served (HTTP 200). */
   downloads: number;
   /** Download requests answered 403 (expired or bad signature) or 404. */
   downloadsRejected: number;
-  /** SOAP faults returned, keyed by numeric code as a string ("117", "0", "2003"), injected ones included. */
+  /** Requests received per API: every POST to a SOAP endpoint, every request to a REST endpoint, refused ones included. */
+  requestsByApi: { soap: number; rest: number };
+  /** Faults returned (SOAP and REST), keyed by numeric code as a string ("117", "0", "2003"), injected ones included. */
   faultsReturned: Record<string, number>;
-  /** SOAP calls refused because the request itself was wrong (schema, headers, credentials, semantics). */
+  /** Calls (SOAP and REST) refused because the request itself was wrong (schema, headers, credentials, semantics). */
   requestsRejected: number;
   /** Access tokens issued by Nango after the initial one (expiry or force_refresh). */
   tokenRefreshes: number;
   /** Nango API requests received (any endpoint). */
   nangoRequests: number;
-  /** Customer Management calls answered without a fault, by operation (GetUser, SearchAccounts). */
+  /** Customer Management calls (SOAP and REST) answered without a fault, by operation (GetUser, SearchAccounts). */
   customerCalls: Record<string, number>;
   /** Reporting SOAP requests received and not yet answered (crash tests kill a client mid-call). */
   soapInFlight: number;
@@ -35,6 +37,7 @@ export function createStats(pendingCount: () => number): SimulatorStats {
     downloadsRejected: 0,
     faultsReturned: {},
     requestsRejected: 0,
+    requestsByApi: { soap: 0, rest: 0 },
     tokenRefreshes: 0,
     nangoRequests: 0,
     soapInFlight: 0,

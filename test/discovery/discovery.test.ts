@@ -11,6 +11,8 @@ import { Secret } from '../../src/secret.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createCustomerManagementService } from '../../src/soap/customerManagementClient.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { testApi } from '../helpers/e2e.js';
+import { createRestCustomerApi } from '../../src/rest/customerClient.js';
 
 /** Discovery against the simulator's Customer Management and Nango, stored in a real Postgres. */
 
@@ -32,7 +34,11 @@ beforeAll(async () => {
   db = await createTestDatabase('discovery');
   const nango = { secretKey: new Secret('sk'), host: sim.urls.nango, integrationId: 'microsoft-ads', timeoutMs: 10_000 };
   deps = {
-    customer: await createCustomerManagementService({ wsdl: bundledCustomerManagementWsdl, endpoint: sim.urls.customer, timeoutMs: 10_000 }),
+    // REST by default; test/soap-subset/discovery.soap.test.ts runs this file over SOAP.
+    customer:
+      testApi() === 'soap'
+        ? await createCustomerManagementService({ wsdl: bundledCustomerManagementWsdl, endpoint: sim.urls.customer, timeoutMs: 10_000 })
+        : createRestCustomerApi({ baseUrl: sim.urls.customerRest, timeoutMs: 10_000 }),
     tokens: createNangoTokenSource(nango),
     developerToken: new Secret('dev'),
     logger: createLogger({ level: 'silent' }),

@@ -2,12 +2,15 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { demoSimulatorOptions, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { Writable } from 'node:stream';
+import type { MsAdsApi } from '../../src/ports/msadsApi.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { createTestPrefix, TEST_REDIS_URL } from './redis.js';
 
 /** Everything an end-to-end test needs: a simulator, its own database and its own Redis key prefix. */
 export interface E2eEnv {
   sim: Simulator;
+  /** The API this environment's configuration uses. */
+  api: MsAdsApi;
   simOptions: SimulatorOptions;
   db: TestDatabase;
   prefix: string;
@@ -19,7 +22,23 @@ export interface E2eEnv {
   cleanup(): Promise<void>;
 }
 
-export async function startE2e(label: string, overrides: Partial<SimulatorOptions> = {}): Promise<E2eEnv> {
+/**
+ * The API the end-to-end suite speaks: REST (the default, as for users) unless a test asks for SOAP, or
+ * a wrapper file under test/soap-subset/ sets MSADS_TEST_API=soap before importing a suite.
+ */
+export function testApi(): MsAdsApi {
+  return process.env.MSADS_TEST_API === 'soap' ? 'soap' : 'rest';
+}
+
+/** The variables that point one API at the simulator, and only that API's (so no config warning). */
+export function apiEnv(sim: Simulator, api: MsAdsApi): Record<string, string> {
+  return api === 'soap'
+    ? { MSADS_API: 'soap', MSADS_REPORTING_ENDPOINT: sim.urls.reporting, MSADS_CUSTOMER_ENDPOINT: sim.urls.customer }
+    : { MSADS_API: 'rest', MSADS_REPORTING_REST_URL: sim.urls.reportingRest, MSADS_CUSTOMER_REST_URL: sim.urls.customerRest };
+}
+
+export async function startE2e(label: string, overrides: Partial<SimulatorOptions> = {}, options: { api?: MsAdsApi } = {}): Promise<E2eEnv> {
+  const api = options.api ?? testApi();
   const simOptions = { ...demoSimulatorOptions(), generationMs: 300, ...overrides };
   const sim = await startSimulator(simOptions);
   const db = await createTestDatabase(label);
@@ -31,8 +50,7 @@ export async function startE2e(label: string, overrides: Partial<SimulatorOption
     NANGO_HOST: sim.urls.nango,
     NANGO_SECRET_KEY: simOptions.nangoSecretKey,
     MSADS_DEVELOPER_TOKEN: simOptions.developerToken,
-    MSADS_REPORTING_ENDPOINT: sim.urls.reporting,
-    MSADS_CUSTOMER_ENDPOINT: sim.urls.customer,
+    ...apiEnv(sim, api),
     POLL_INITIAL_MS: '100',
     POLL_MAX_MS: '400',
     LOCK_DURATION_MS: '5000',
@@ -51,6 +69,7 @@ export async function startE2e(label: string, overrides: Partial<SimulatorOption
   const logger = createLogger({ level: 'debug', destination: sink });
   return {
     sim,
+    api,
     simOptions,
     db,
     prefix,
