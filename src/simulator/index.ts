@@ -133,7 +133,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     // WCF matches service paths case-insensitively.
     if (url.pathname.toLowerCase() === REPORTING_PATH.toLowerCase()) {
       stats.soapInFlight++;
-      res.once('close', () => stats.soapInFlight--);
+      stats.reportingInFlight++;
+      res.once('close', () => {
+        stats.soapInFlight--;
+        stats.reportingInFlight--;
+      });
       return handleReporting(opDeps(), req, res, url);
     }
     const customerDeps = () => ({
@@ -146,6 +150,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     });
     if (url.pathname.toLowerCase() === CUSTOMER_PATH.toLowerCase()) return handleCustomer({ ...customerDeps(), wsdl: customerWsdl }, req, res, url);
     const reportingOperation = reportingRestOperation(url.pathname);
+    if (reportingOperation) {
+      stats.reportingInFlight++;
+      res.once('close', () => stats.reportingInFlight--);
+    }
     if (reportingOperation) return handleReportingRest({ ...opDeps(), jsonValidator: reportingJson }, reportingOperation, req, res);
     const customerOperation = customerRestOperation(url.pathname);
     if (customerOperation) return handleCustomerRest({ ...customerDeps(), jsonValidator: customerJson }, customerOperation, req, res);

@@ -24,6 +24,8 @@ export interface SimulatorStats {
   customerCalls: Record<string, number>;
   /** Reporting SOAP requests received and not yet answered (crash tests kill a client mid-call). */
   soapInFlight: number;
+  /** Reporting calls (SOAP or REST) received and not yet answered. */
+  reportingInFlight: number;
   /** Reports currently Pending. */
   readonly pendingRequestIds: number;
 }
@@ -41,6 +43,7 @@ export function createStats(pendingCount: () => number): SimulatorStats {
     tokenRefreshes: 0,
     nangoRequests: 0,
     soapInFlight: 0,
+    reportingInFlight: 0,
     customerCalls: {},
     get pendingRequestIds() {
       return pendingCount();

@@ -75,7 +75,7 @@ async function killAndRecover(window: { from: string; to: string }, when: () => 
   first.child.kill('SIGKILL');
   await first.exited;
   await disarm();
-  Object.assign(env.sim.faults, defaultFaultSwitches());
+  Object.assign(env.sim.faults, defaultFaultSwitches(), { retryAfterSeconds: 0 });
   const second = startCli(['worker'], env.env);
   try {
     const run = await waitFor('the run to succeed after the restart', async () => {
@@ -94,7 +94,7 @@ describe('SIGKILL at every step', () => {
   it('during submit: the job completes with exact rows (a submit cut off mid-call may leave one orphan report)', async () => {
     const window = { from: '2026-08-01', to: '2026-08-02' };
     env.sim.faults.latencyMs = 1_500;
-    const { run, submits } = await killAndRecover(window, async () => env.sim.stats.soapInFlight > 0 && (await runOf(window))?.status === 'submitting', () => undefined);
+    const { run, submits } = await killAndRecover(window, async () => env.sim.stats.reportingInFlight > 0 && (await runOf(window))?.status === 'submitting', () => undefined);
     expect(run.submits).toBe(1);
     // The killed call may still have reached Microsoft; its id never did reach us. That is the one
     // unavoidable duplicate: Microsoft offers no idempotency key for SubmitGenerateReport.
@@ -111,7 +111,7 @@ describe('SIGKILL at every step', () => {
         if (r?.status !== 'pending' || r.polls < 1) return false;
         pendingId = r.report_request_id;
         env.sim.faults.latencyMs = 2_000;
-        return env.sim.stats.soapInFlight > 0;
+        return env.sim.stats.reportingInFlight > 0;
       },
       () => undefined,
     );

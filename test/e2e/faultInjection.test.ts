@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  Object.assign(env.sim.faults, defaultFaultSwitches());
+  Object.assign(env.sim.faults, defaultFaultSwitches(), { retryAfterSeconds: 0 });
 });
 
 const target = () => ({
@@ -186,7 +186,7 @@ describe('broken input fails with a clear reason and leaves the loaded rows unto
       [{ UNZIPPED_MAX_BYTES: '2000000' }, () => (env.sim.faults.zipBombBytes = 50_000_000), /zip_bomb|expands|bomb|cap/i],
       [{ DOWNLOAD_MAX_BYTES: '2048' }, () => undefined, /too_large|larger|cap|limit/i],
     ] as const) {
-      Object.assign(env.sim.faults, defaultFaultSwitches());
+      Object.assign(env.sim.faults, defaultFaultSwitches(), { retryAfterSeconds: 0 });
       arm();
       const config = loadConfig({ ...env.env, ...limits, JOB_ATTEMPTS: '1' });
       const { deps, close } = await createRunDeps(config, env.logger);

@@ -41,6 +41,9 @@ export async function startE2e(label: string, overrides: Partial<SimulatorOption
   const api = options.api ?? testApi();
   const simOptions = { ...demoSimulatorOptions(), generationMs: 300, ...overrides };
   const sim = await startSimulator(simOptions);
+  // Over REST a 117 comes as 429 with Retry-After, which the run honours; tests that shorten
+  // THROTTLE_WAIT_MS want no longer wait from the header either.
+  sim.faults.retryAfterSeconds = 0;
   const db = await createTestDatabase(label);
   const { prefix, cleanup: cleanRedis } = createTestPrefix(label);
   const env: Record<string, string> = {

@@ -17,7 +17,7 @@ afterAll(async () => {
   await env?.cleanup();
 });
 beforeEach(() => {
-  Object.assign(env.sim.faults, defaultFaultSwitches());
+  Object.assign(env.sim.faults, defaultFaultSwitches(), { retryAfterSeconds: 0 });
 });
 
 function runOnce(extraEnv: Record<string, string> = {}, account?: string) {
