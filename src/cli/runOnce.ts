@@ -41,7 +41,7 @@ export function registerRunOnce(program: Command): void {
         });
         process.stdout.write(
           [
-            `  run ${result.runId}: ${result.status}`,
+            `  run ${result.runId}: ${result.status} (over ${result.api === 'rest' ? 'REST' : 'SOAP'})`,
             `  ReportRequestId ${result.reportRequestId ?? '-'}`,
             `  submits ${result.submits}, polls ${result.polls}`,
             `  bytes ${result.bytes}, rows ${result.rows}`,

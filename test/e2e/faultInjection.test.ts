@@ -147,6 +147,19 @@ describe('recovered faults end with exactly the simulator rows', () => {
     if (_name.includes('109')) expect(env.sim.stats.tokenRefreshes).toBeGreaterThan(refreshesBefore);
     if (_name.includes('117')) expect(env.sim.stats.faultsReturned['117']).toBe(throttlesBefore + 2);
   });
+  // The REST-only ways Microsoft (or a proxy) can answer; the SOAP subset runs the cases above only.
+  it.skipIf(env === undefined ? process.env.MSADS_TEST_API === 'soap' : env.api === 'soap').each([
+    ['a truncated JSON body (protocol error, backoff)', () => (env.sim.faults.malformedJsonNext = 1), { attempt: 2 }],
+    ['a bare HTTP 401 (token refreshed through Nango once)', () => (env.sim.faults.unauthorizedNext = 1), { attempt: 1 }],
+  ])('REST: %s', async (_name, arm, expected) => {
+    const refreshesBefore = env.sim.stats.tokenRefreshes;
+    arm();
+    const outcome = await runWindow();
+    expect(outcome.failedReason).toBeUndefined();
+    expect(outcome.run).toMatchObject({ status: 'succeeded', attempt: expected.attempt, api: 'rest' });
+    await expectSimulatorRows();
+    if (_name.includes('401')) expect(env.sim.stats.tokenRefreshes).toBeGreaterThan(refreshesBefore);
+  });
 });
 
 describe('broken input fails with a clear reason and leaves the loaded rows untouched', () => {

@@ -39,6 +39,8 @@ describe('msads-etl run-once (no Redis)', () => {
     expect(result.stdout).toMatch(/polls [1-9]/);
     expect(result.stdout).toMatch(/bytes [1-9]\d*, rows [1-9]\d*/);
     expect(result.stdout).toMatch(/duration \d+\.\d s/);
+    // The run says which API it used: REST by default, SOAP in test/soap-subset/.
+    expect(result.stdout).toContain(`(over ${env.api === 'rest' ? 'REST' : 'SOAP'})`);
 
     const expected = expectedTotals(
       env.sim.generateOptions({ accountId, columns: reports.campaign_performance.columns, aggregation: 'Daily', ...window }),
