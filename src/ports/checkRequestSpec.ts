@@ -58,3 +58,10 @@ export function parseDay(day: string): ReportDate | undefined {
   if (probe.getUTCFullYear() !== Year || probe.getUTCMonth() !== Month - 1 || probe.getUTCDate() !== Day) return undefined;
   return { Day, Month, Year };
 }
+
+/** The Date of a YYYY-MM-DD day, as both adapters send it; a day that does not exist is refused. */
+export function toReportDate(day: string): ReportDate {
+  const date = parseDay(day);
+  if (!date) throw new RequestValidationError(`"${day}" is not a YYYY-MM-DD date`);
+  return { Day: date.Day, Month: date.Month, Year: date.Year };
+}

@@ -1,6 +1,7 @@
 import { MsAdsFaultError, ProtocolError, RequestValidationError, TransportError, type MsAdsErrorDetail } from '../errors.js';
 import { hintForFault } from '../setupHints.js';
-import { describeBody, parseRetryAfter, quoteStart, scrub } from './httpText.js';
+import { parseRetryAfter, scrub } from '../httpText.js';
+import { describeBody, quoteStart } from './httpText.js';
 import { intValue, isObject, text, type JsonObject } from './jsonRead.js';
 
 /**

@@ -1,5 +1,4 @@
-import { RequestValidationError } from '../errors.js';
-import { checkReportRequestSpec, parseDay, type ReportDate } from '../ports/checkRequestSpec.js';
+import { checkReportRequestSpec, toReportDate } from '../ports/checkRequestSpec.js';
 import { REPORT_FILE_OPTIONS, type ReportRequestSpec } from '../ports/reportRequestSpec.js';
 
 /**
@@ -49,10 +48,4 @@ export function buildSubmitGenerateReportBody(spec: ReportRequestSpec): SubmitGe
     }
   }
   return { ReportRequest: request };
-}
-
-function toReportDate(day: string): ReportDate {
-  const date = parseDay(day);
-  if (!date) throw new RequestValidationError(`"${day}" is not a YYYY-MM-DD date`);
-  return { Day: date.Day, Month: date.Month, Year: date.Year };
 }

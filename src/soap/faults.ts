@@ -6,6 +6,7 @@ import {
   TransportError,
   type MsAdsErrorDetail,
 } from '../errors.js';
+import { compact, parseRetryAfter, scrub } from '../httpText.js';
 import { hintForFault } from '../setupHints.js';
 import { childElements, childText, firstChild, parseXml, soapParts } from './xmlRead.js';
 
@@ -154,20 +155,7 @@ function faultError(fault: ParsedFault, status: number, ctx: FailureContext): Ms
   return new MsAdsFaultError({ operation: ctx.operation, httpStatus: status, trackingId: fault.trackingId, faultString, errors, hint: hintForFault(errors) });
 }
 
-/** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** Replaces every occurrence of each secret (4+ characters, so ids and empty strings stay) with [redacted]. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
+export { parseRetryAfter, scrub } from '../httpText.js';
 
 function header(exchange: HttpExchange, name: string): string | undefined {
   const v = exchange.headers[name] ?? exchange.headers[name.toLowerCase()];
@@ -184,9 +172,4 @@ function describeBody(body: string, secrets: readonly string[]): string {
   if (title !== undefined) return `an HTML page: "${scrub(compact(title, 160), secrets)}"`;
   if (doc) return `XML that is not a SOAP envelope (<${doc.documentElement?.localName ?? '?'}>)`;
   return `a non-XML body: "${scrub(compact(body.replace(/<[^>]*>/g, ' '), 160), secrets)}"`;
-}
-
-function compact(text: string, max: number): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
 }

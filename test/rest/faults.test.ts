@@ -4,7 +4,7 @@ import type { ReportingApi, ReportingCallAuth } from '../../src/ports/reportingA
 import type { ReportRequestSpec } from '../../src/ports/reportRequestSpec.js';
 import { createRestCustomerApi } from '../../src/rest/customerClient.js';
 import { parseRestFault } from '../../src/rest/faults.js';
-import { parseRetryAfter } from '../../src/rest/httpText.js';
+import { parseRetryAfter } from '../../src/httpText.js';
 import { createRestReportingApi } from '../../src/rest/reportingClient.js';
 import { Secret } from '../../src/secret.js';
 import { setupHints } from '../../src/setupHints.js';
