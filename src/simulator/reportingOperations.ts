@@ -140,6 +140,8 @@ export function acceptReport(deps: OperationDeps, headers: Headers, user: Connec
   if (outcome === 'Success') deps.prepareFile(report);
   deps.stats.submits++;
   for (const id of spec.accountIds) deps.stats.submitsByAccount[id] = (deps.stats.submitsByAccount[id] ?? 0) + 1;
+  const windowKey = [user.connectionId, spec.accountIds.join(','), spec.requestType, spec.aggregation, spec.window.from, spec.window.to].join('|');
+  deps.stats.submitsByWindow[windowKey] = (deps.stats.submitsByWindow[windowKey] ?? 0) + 1;
   return report.id;
 }
 

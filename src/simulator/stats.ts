@@ -4,6 +4,8 @@ export interface SimulatorStats {
   submits: number;
   /** Accepted submits per account id of the report scope. */
   submitsByAccount: Record<string, number>;
+  /** Accepted submits per report window, keyed `connectionId|accountIds|RequestType|Aggregation|from|to` (account ids comma-joined). */
+  submitsByWindow: Record<string, number>;
   /** PollGenerateReport calls (SOAP and REST) that returned a status. */
   polls: number;
   /** Report zips served (HTTP 200). */
@@ -34,6 +36,7 @@ export function createStats(pendingCount: () => number): SimulatorStats {
   return {
     submits: 0,
     submitsByAccount: {},
+    submitsByWindow: {},
     polls: 0,
     downloads: 0,
     downloadsRejected: 0,
