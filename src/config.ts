@@ -211,6 +211,9 @@ export const envSchema = z.object({
   LOOKBACK_DAYS: int(30, 1, 1_095).describe(
     'The nightly load re-pulls the window from today minus this many days to yesterday (late conversions).',
   ),
+  RECONCILE_INTERVAL_MS: int(300_000, 1_000, 86_400_000).describe(
+    'How often `scheduler` compares unfinished runs of the ledger with the queue (also at start and after every Redis reconnect): a run whose job Redis lost is re-enqueued at its step, one whose job the queue failed is ended failed. `msads-etl reconcile` runs one pass.',
+  ),
   REPORT_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('reports').describe('Name of the report job queue (under QUEUE_PREFIX).'),
   SCHEDULER_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('scheduler').describe('Name of the scheduler tick queue (under QUEUE_PREFIX).'),
   REPORTS: optionalText.describe(
@@ -299,6 +302,8 @@ export interface Config {
   /** Which discovered accounts are loaded. */
   accounts: { includeIds: string[] | undefined; excludeIds: string[]; namePattern: string | undefined; statuses: string[] };
   schedule: { cron: string; timeZone: string; lookbackDays: number };
+  /** The scheduler's reconciliation of the run ledger with the queue. */
+  reconcile: { intervalMs: number };
   /** Enabled report × aggregation pairs (REPORTS / REPORTS_FILE), built-in and custom: what the scheduler loads. */
   reports: ReportSelection[];
   /** Custom reports declared in REPORTS_FILE; createReportRegistry(customReports) resolves every report name. */
@@ -378,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statuses: e.ACCOUNT_STATUSES,
     },
     schedule: { cron: e.SCHEDULE_CRON, timeZone: e.SCHEDULE_TZ, lookbackDays: e.LOOKBACK_DAYS },
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS },
     reports: reportConfig.reports,
     customReports: reportConfig.customReports,
     tmpDir: e.TMP_DIR,

@@ -21,7 +21,7 @@ interface Property {
 const SECTIONS: readonly (readonly [string, RegExp])[] = [
   ['Storage and queues', /^(DATABASE_URL|REDIS_URL|QUEUE_PREFIX|REPORT_QUEUE_NAME|SCHEDULER_QUEUE_NAME|TMP_DIR)$/],
   ['Nango and Microsoft Advertising', /^(NANGO_|MSADS_(DEVELOPER_TOKEN|ENVIRONMENT|REPORTING_|CUSTOMER_)|CONNECTION_IDS$|REPORT_TIME_ZONE$)/],
-  ['Accounts, reports and schedule', /^(ACCOUNT_|REPORTS|SCHEDULE_|LOOKBACK_DAYS$)/],
+  ['Accounts, reports and schedule', /^(ACCOUNT_|REPORTS|SCHEDULE_|LOOKBACK_DAYS$|RECONCILE_)/],
   ['Workers, throttling and limits', /^(WORKER_|LOCK_|STALLED_|JOB_|MSADS_CALLS|MSADS_MAX|THROTTLE_|CONCURRENCY_|POLL_|HTTP_|DOWNLOAD_|UNZIPPED_)/],
   ['Dashboard, metrics, alerts and telemetry', /^(DASHBOARD_|METRICS_|ALERT_|FRESHNESS_|OTEL_|LOG_LEVEL$)/],
 ];
