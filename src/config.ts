@@ -49,6 +49,19 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** host or host:port of a DASHBOARD_PUBLIC_HOSTS entry, lower-cased; undefined when it is not one. */
+function publicHostOf(entry: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
+    try {
+      return new URL(entry).host.toLowerCase() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  // A bare name: letters, digits, dots and dashes, an IPv6 literal in brackets, then an optional port.
+  return /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/i.test(entry) ? entry.toLowerCase() : undefined;
+}
+
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 /** A TCP port, or not set. */
@@ -231,6 +244,20 @@ export const envSchema = z.object({
   DASHBOARD_PORT: optionalPort.describe(
     'Port of the dashboard (Bull Board, /metrics, /healthz, /readyz). `dashboard` defaults to 3000; set on `worker` to serve the dashboard from the worker too.',
   ),
+  DASHBOARD_PUBLIC_HOSTS: optionalText
+    .transform((v, ctx) => {
+      if (v === undefined) return [];
+      const hosts: string[] = [];
+      for (const entry of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+        const host = publicHostOf(entry);
+        if (host === undefined) ctx.addIssue({ code: 'custom', message: `not a host, host:port or URL: ${entry}` });
+        else hosts.push(host);
+      }
+      return [...new Set(hosts)];
+    })
+    .describe(
+      'Host names (host, host:port or URL, comma-separated) the dashboard is reached under besides its listen address, e.g. a reverse proxy’s public name. Requests whose Host, or whose Origin on a change (retry, pause, clean…), is none of these nor the listen address are refused.',
+    ),
   DASHBOARD_USER: z.string().trim().min(1).default('admin').describe('User name of the dashboard’s HTTP basic auth (with DASHBOARD_PASSWORD).'),
   DASHBOARD_PASSWORD: optionalText.describe('Password of the dashboard’s HTTP basic auth; also protects /metrics.'),
   DASHBOARD_TOKEN: optionalText.describe('Bearer token accepted by the dashboard and /metrics (`Authorization: Bearer …`), instead of or besides the password.'),
@@ -311,7 +338,7 @@ export interface Config {
   tmpDir: string | undefined;
   logLevel: (typeof logLevels)[number];
   /** The dashboard server (Bull Board, /metrics, /healthz, /readyz) and its credentials. */
-  dashboard: { host: string; port: number | undefined; user: string; password: Secret | undefined; token: Secret | undefined };
+  dashboard: { host: string; port: number | undefined; user: string; password: Secret | undefined; token: Secret | undefined; publicHosts: string[] };
   /** The metrics-only server of worker and scheduler processes. */
   metrics: { host: string; port: number | undefined };
   alerts: { webhookUrl: Secret | undefined; repeatMs: number; checkIntervalMs: number; freshnessMaxLagDays: number };
@@ -394,6 +421,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       user: e.DASHBOARD_USER,
       password: e.DASHBOARD_PASSWORD === undefined ? undefined : new Secret(e.DASHBOARD_PASSWORD),
       token: e.DASHBOARD_TOKEN === undefined ? undefined : new Secret(e.DASHBOARD_TOKEN),
+      publicHosts: e.DASHBOARD_PUBLIC_HOSTS,
     },
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     alerts: {

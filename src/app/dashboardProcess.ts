@@ -37,6 +37,9 @@ export async function startDashboard(
     createReportQueue(obs.redis, config.queuePrefix, config.queues.reports),
     createSchedulerQueue(obs.redis, config.queuePrefix, config.queues.scheduler),
   ];
+  // A queue re-emits its connection's errors, and BullMQ prints a stack trace for each one nobody
+  // listens to: one per reconnect attempt while Redis is away. The connection logs the outage once.
+  for (const queue of queues) queue.on('error', () => undefined);
   const cluster = new Registry();
   registerClusterMetrics(cluster, {
     queues,
@@ -52,6 +55,9 @@ export async function startDashboard(
       credentials: config.dashboard,
       registry: Registry.merge([obs.registry, cluster]),
       readiness: obs.readiness,
+      liveness: obs.liveness,
+      connections: obs.connections,
+      publicHosts: config.dashboard.publicHosts,
       queues,
       logger,
     });

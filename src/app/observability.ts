@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
@@ -12,6 +12,7 @@ import { createRunMetrics } from '../observability/runMetrics.js';
 import { startTelemetry, type Telemetry } from '../observability/telemetry.js';
 import { enabledReports } from '../schedule/enabledReports.js';
 import { reportTimeZoneIanaOf } from './discovery.js';
+import { createRedis, logRedisAvailability, redactRedisUrl } from './redis.js';
 
 /**
  * What a process reports about its work, built once in its composition root: a Prometheus registry of
@@ -27,8 +28,12 @@ export interface ProcessObservability {
   alerts: AlertSender;
   redis: Redis;
   database: Database;
-  /** Readiness checks for /readyz: Postgres and Redis answer. */
+  /** Readiness checks for /readyz: Postgres and Redis answer now. */
   readiness: Record<string, () => Promise<unknown>>;
+  /** Liveness checks for /healthz: what only a restart cures (a Redis connection that gave up). */
+  liveness: Record<string, () => string | undefined>;
+  /** The state of this process's Redis connection, shown by /healthz. */
+  connections(): Record<string, string>;
   /** Resolves when alert deliveries in flight are done (tests). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -38,10 +43,12 @@ export function createProcessObservability(config: Config, logger: Logger, optio
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const telemetry = config.otel.endpoint ? startTelemetry({ serviceName: config.otel.serviceName, endpoint: config.otel.endpoint }) : undefined;
-  // Fails a command fast while Redis is away (readiness, alert claims) but reconnects for ever: these
-  // processes outlive any Redis restart (the CLI's producer connection gives up instead).
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableReadyCheck: true, retryStrategy: (times) => Math.min(times * 200, 2_000) });
-  redis.on('error', () => undefined);
+  // The 'service' role: reconnects for ever (these processes outlive any Redis restart) and fails a
+  // command fast while Redis is away, so readiness and alert claims answer instead of hanging. This is
+  // the connection that logs the outage, once when it starts and once when it ends.
+  const redis = createRedis(config.redisUrl, 'service');
+  logRedisAvailability(redis, config.redisUrl, logger);
+  let closing = false;
   const database = createDatabase(config.databaseUrl, { max: 2, applicationName: 'msads-etl ops' });
   const alerts = createAlertSender({
     webhookUrl: config.alerts.webhookUrl,
@@ -63,10 +70,19 @@ export function createProcessObservability(config: Config, logger: Logger, optio
     database,
     readiness: {
       postgres: () => database.pool.query('SELECT 1'),
-      redis: () => redis.ping(),
+      // Not connected: say so at once rather than queue a PING behind the reconnect attempts.
+      redis: async () => {
+        if (redis.status !== 'ready') throw new Error(`not connected (${redis.status}) to REDIS_URL=${redactRedisUrl(config.redisUrl)}`);
+        return redis.ping();
+      },
     },
+    liveness: {
+      redis: () => (redis.status === 'end' && !closing ? 'the Redis connection gave up; restart the process' : undefined),
+    },
+    connections: () => ({ redis: redis.status }),
     idle: async () => alertObserver?.idle(),
     async close() {
+      closing = true;
       await alertObserver?.idle();
       await telemetry?.shutdown();
       redis.disconnect();

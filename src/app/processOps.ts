@@ -31,6 +31,9 @@ export async function startProcessOps(
         credentials: config.dashboard,
         registry: obs.registry,
         readiness: obs.readiness,
+        liveness: obs.liveness,
+        connections: obs.connections,
+        publicHosts: config.dashboard.publicHosts,
         logger,
       });
       stops.push(() => server.close());

@@ -135,7 +135,7 @@ describe('/metrics after an end-to-end load', () => {
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
     expect((await fetch(`${url}/metrics`, { headers: { authorization: basicAuth('admin', 'wrong') } })).status).toBe(401);
     expect((await fetch(`${url}/queues/api/queues`)).status).toBe(401);
-    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok', connections: { redis: 'ready' } });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
