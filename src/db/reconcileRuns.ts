@@ -60,8 +60,8 @@ interface Row extends Record<string, unknown> {
   polls: number;
 }
 
-/** Non-final runs not updated for idleMs (oldest first, at most limit). */
-export async function listIdleOpenRuns(db: Db, options: { idleMs: number; limit: number }): Promise<OpenRun[]> {
+/** Non-final runs not updated for idleMs, by id after afterId (keyset pages of at most limit). */
+export async function listIdleOpenRuns(db: Db, options: { idleMs: number; afterId: number; limit: number }): Promise<OpenRun[]> {
   const result = await db.execute<Row>(sql`
     SELECT id, job_id, status, connection_id, customer_id, account_id, report, aggregation,
            to_char(window_start, 'YYYY-MM-DD') AS window_start, to_char(window_end, 'YYYY-MM-DD') AS window_end,
@@ -69,6 +69,7 @@ export async function listIdleOpenRuns(db: Db, options: { idleMs: number; limit:
       FROM report_runs
      WHERE status NOT IN ('succeeded', 'empty', 'failed')
        AND updated_at < now() - make_interval(secs => ${options.idleMs / 1000})
+       AND id > ${options.afterId}
      ORDER BY id
      LIMIT ${options.limit}`);
   return result.rows.map((r) => ({
