@@ -155,6 +155,9 @@ export const envSchema = z.object({
   JOB_BACKOFF_MS: int(30_000, 10, 3_600_000).describe(
     'Base of the exponential backoff (with jitter) between failed attempts: 30 s, 60 s, 120 s …',
   ),
+  JOB_MAX_STALLS: int(50, 1, 100_000).describe(
+    'Times a report job may be recovered after its worker died or was stopped mid-step before its run fails (class stalled). Deploys and crashes below it never fail a job.',
+  ),
   MSADS_CALLS_PER_MINUTE: int(100, 1, 100_000).describe(
     'Microsoft calls per minute allowed per developer token × customer, shared by every worker through Redis.',
   ),
@@ -315,6 +318,7 @@ export interface Config {
     stalledIntervalMs: number;
     attempts: number;
     backoffMs: number;
+    maxStalls: number;
   };
   throttle: {
     callsPerMinute: number;
@@ -392,6 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       stalledIntervalMs: e.STALLED_INTERVAL_MS,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
+      maxStalls: e.JOB_MAX_STALLS,
     },
     throttle: {
       callsPerMinute: e.MSADS_CALLS_PER_MINUTE,

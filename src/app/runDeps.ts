@@ -9,6 +9,7 @@ import { noopObserver, type RunObserver } from '../jobs/observer.js';
 import type { CallLimiter, LimiterSettings } from '../throttle/limiter.js';
 import { createLocalLimiter } from '../throttle/localLimiter.js';
 import { createReportingApi, logConfigWarnings } from './msadsClients.js';
+import { defaultRunPolicy, type RunPolicy } from '../jobs/runPolicy.js';
 
 /**
  * Builds what a run needs from the configuration. Called once by each process's composition root
@@ -36,14 +37,13 @@ export async function createRunDeps(
       tokens,
       developerToken,
       timeZone: config.msads.reportTimeZone,
-      poll: config.poll,
+      policy: runPolicyOf(config),
       limits: config.limits,
       httpTimeoutMs: config.http.timeoutMs,
       tmpDir: config.tmpDir ?? tmpdir(),
       // Workers share a Redis limiter; a process on its own (run-once) keeps the same limits in memory.
       limiter: options.limiter ?? createLocalLimiter(limiterSettings(config)),
       reports: createReportRegistry(config.customReports),
-      throttleWaits: { callRateMs: config.throttle.callRateWaitMs, concurrencyMs: config.throttle.concurrencyWaitMs },
       observer: options.observer ?? noopObserver,
       logger,
       now: () => Date.now(),
@@ -62,5 +62,18 @@ export function limiterSettings(config: Config): LimiterSettings {
     penaltyMs: config.throttle.penaltyMs,
     // A pending report renews its slot at every poll; a slot outlives the longest poll wait with margin.
     slotLeaseMs: Math.max(5 * 60_000, config.poll.maxMs * 3),
+  };
+}
+
+/** The run policy of this deployment: the defaults of src/jobs/runPolicy.ts with the configured caps and waits. */
+export function runPolicyOf(config: Config): RunPolicy {
+  return {
+    ...defaultRunPolicy,
+    attempts: config.worker.attempts,
+    backoffMs: config.worker.backoffMs,
+    maxStalls: config.worker.maxStalls,
+    pollDeadlineMs: config.poll.deadlineMs,
+    poll: { initialMs: config.poll.initialMs, maxMs: config.poll.maxMs },
+    throttleWaits: { callRateMs: config.throttle.callRateWaitMs, concurrencyMs: config.throttle.concurrencyWaitMs },
   };
 }

@@ -5,6 +5,12 @@ import { msadsApis } from '../ports/msadsApi.js';
 /** Lifecycle of a report run, in order. `retrying` is an attempt that failed and will be tried again. */
 export const runStatuses = ['submitting', 'pending', 'loading', 'retrying', 'succeeded', 'empty', 'failed'] as const;
 export type RunStatus = (typeof runStatuses)[number];
+/** A run in one of these never changes again: every ledger write is guarded by this list. */
+export const finalRunStatuses = ['succeeded', 'empty', 'failed'] as const satisfies readonly RunStatus[];
+export type FinalRunStatus = (typeof finalRunStatuses)[number];
+export function isFinalStatus(status: string): status is FinalRunStatus {
+  return (finalRunStatuses as readonly string[]).includes(status);
+}
 
 /**
  * The run ledger: one row per report run (one job = one run, however many attempts, polls or resubmits
@@ -36,6 +42,19 @@ export const reportRuns = pgTable(
     errorCode: integer('error_code'),
     errorName: text('error_name'),
     errorMessage: text('error_message'),
+    /** Report requests that ended with Status=Error so far (capped by the run policy). */
+    statusErrors: integer('status_errors').notNull().default(0),
+    /** Throttle waits taken so far; they cost no attempt but are capped (run policy). */
+    throttles: integer('throttles').notNull().default(0),
+    /** Expired download URLs refreshed by polling again, in the current attempt. */
+    urlRefreshes: integer('url_refreshes').notNull().default(0),
+    /**
+     * The queue lock token of the worker that owns the run now (null in the foreground). Every progress
+     * write is fenced by it, so a worker that froze past its lock cannot write over its successor.
+     */
+    lease: text('lease'),
+    /** The failed run this one retries (a retry adds a run, it never rewrites the failed one). */
+    retryOf: bigint('retry_of', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -49,7 +68,33 @@ export const reportRuns = pgTable(
   ],
 );
 
-/** Health of a Nango connection: `needs_reauth` once its credentials are dead (Nango cannot refresh, Microsoft 105/106). */
+/**
+ * One row per attempt of a run: when it started and ended, how it ended, and why. A retry adds a row;
+ * nothing here is ever rewritten once the attempt has ended.
+ */
+export const reportRunAttempts = pgTable(
+  'report_run_attempts',
+  {
+    runId: bigint('run_id', { mode: 'number' })
+      .notNull()
+      .references(() => reportRuns.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    jobId: text('job_id'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** succeeded, empty, retrying (failed, another attempt follows) or failed; null while it runs. */
+    outcome: text('outcome'),
+    errorClass: text('error_class'),
+    errorCode: integer('error_code'),
+    errorName: text('error_name'),
+    errorMessage: text('error_message'),
+    trackingId: text('tracking_id'),
+    rows: bigint('rows', { mode: 'number' }),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.attempt] })],
+);
+
+/** Health of a Nango connection: `needs_reauth` once its credentials are dead (Nango cannot refresh, Microsoft 105, 108, 120, 122–125). */
 export const connectionHealths = ['ok', 'needs_reauth'] as const;
 export type ConnectionHealth = (typeof connectionHealths)[number];
 
@@ -75,6 +120,9 @@ export const connections = pgTable('connections', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+export const accountAccesses = ['ok', 'no_access'] as const;
+export type AccountAccess = (typeof accountAccesses)[number];
+
 /**
  * Ad accounts each connection can reach, as Customer Management's SearchAccounts returned them. The
  * same account may be reachable through two connections (two users): one row per connection.
@@ -96,6 +144,13 @@ export const accounts = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     /** Set when a later discovery of the connection no longer returned the account. */
     removedAt: timestamp('removed_at', { withTimezone: true }),
+    /**
+     * `no_access` once Microsoft refused this account to the connection's user (106, 2003) while the
+     * credentials themselves work; cleared by the account's next successful run.
+     */
+    access: text('access', { enum: accountAccesses }).notNull().default('ok'),
+    accessReason: text('access_reason'),
+    accessSince: timestamp('access_since', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.accountId] }), index('accounts_account_idx').on(t.accountId)],
 );

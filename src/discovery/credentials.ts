@@ -25,7 +25,8 @@ export class ConnectionNeedsReauthError extends NangoTokenError {
   }
 }
 
-const MICROSOFT_DEAD = new Set([105, 106, 108, 120, 122, 123, 124, 125]);
+const MICROSOFT_DEAD = new Set([105, 108, 120, 122, 123, 124, 125]);
+const DEVELOPER_TOKEN_TEXT = /developer ?token/i;
 const NANGO_DEAD = new Set([
   'invalid_credentials',
   'failed_to_refresh',
@@ -45,6 +46,7 @@ export function deadCredentialReason(err: unknown): string | undefined {
   }
   if (err instanceof MsAdsFaultError) {
     const code = err.code;
+    if (err.errors.some((e) => DEVELOPER_TOKEN_TEXT.test(`${e.message ?? ''} ${e.details ?? ''}`))) return undefined;
     if (code !== undefined && MICROSOFT_DEAD.has(code)) return `Microsoft ${err.operation}: ${err.message.replace(/^\w+ failed: /, '')}`;
   }
   return undefined;

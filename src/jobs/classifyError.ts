@@ -1,3 +1,4 @@
+import { errorClassPolicy, type ErrorClass } from './runPolicy.js';
 import {
   DownloadExpiredError,
   MsAdsFaultError,
@@ -10,30 +11,10 @@ import {
 } from '../errors.js';
 
 /**
- * The one table that decides what a failure means (REPORTING-FACTS §6.2). Everything else — the worker's
- * retries, run-once's exit code, the ledger's error_class — follows from the class returned here.
+ * The classifier: what an error is (REPORTING-FACTS §6.2). What each class then does to a run — wait,
+ * retry, resubmit, fail, and for whom — is the run policy's table beside this file (runPolicy.ts).
  */
-export const errorClasses = [
-  /** 117 CallRateExceeded, 207 ConcurrentRequestOverLimit, HTTP 429: wait, then retry the same step; costs no attempt. */
-  'throttled',
-  /** 0 InternalError, 5xx, timeouts, resets, unreadable responses, truncated files: back off and retry, bounded. */
-  'transient',
-  /** 109 AuthenticationTokenExpired, or REST HTTP 401 without a Microsoft code: refresh the token through Nango and retry once at once. */
-  'token_expired',
-  /** Credentials dead or not allowed (105, 106, 108, 120, 122–125, 2003, Nango refusing): a person must act. */
-  'auth',
-  /** The request itself is wrong (2xxx, 100, 113, 116, 201, 203, our own validation): retrying cannot help. */
-  'request',
-  /** Status=Error, unknown or expired ReportRequestId (2100, 2101): submit the report again, bounded. */
-  'resubmit',
-  /** The download URL expired: poll again for a fresh one. */
-  'expired_url',
-  /** The report file is unusable in a way a new download will not fix (columns, values, caps). */
-  'bad_file',
-  /** Anything not recognised (including unknown fault codes): retried with backoff, bounded, and reported. */
-  'unknown',
-] as const;
-export type ErrorClass = (typeof errorClasses)[number];
+export { errorClasses, type ErrorClass } from './runPolicy.js';
 
 export interface Classified {
   class: ErrorClass;
@@ -46,7 +27,12 @@ export interface Classified {
   retryAfterMs?: number;
 }
 
-const AUTH_CODES = new Set([105, 106, 108, 120, 122, 123, 124, 125, 2003]);
+/** The user's credentials are dead or refused (the connection needs a person). */
+const AUTH_CODES = new Set([105, 108, 120, 122, 123, 124, 125]);
+/** The credentials work but this one account is not the user's to read (UserIsNotAuthorized, AccountNotAuthorized). */
+const ACCOUNT_CODES = new Set([106, 2003]);
+/** A 105 that names the developer token is the deployment's mistake, not the user's credentials. */
+const DEVELOPER_TOKEN_TEXT = /developer ?token/i;
 const REQUEST_CODES = new Set([100, 113, 116, 201, 203]);
 const RESUBMIT_CODES = new Set([2100, 2101]);
 /** A file a fresh download may fix; every other ReportFileError reason is the file's content. */
@@ -70,6 +56,10 @@ export function classifyError(err: unknown): Classified {
     if (code === 109) return { ...base, class: 'token_expired' };
     if (code === 0) return { ...base, class: 'transient' };
     if (code === 2004) return { ...base, class: 'transient' };
+    if (code === 105 && err.errors.some((e) => DEVELOPER_TOKEN_TEXT.test(`${e.message ?? ''} ${e.details ?? ''}`))) {
+      return { ...base, class: 'config' };
+    }
+    if (code !== undefined && ACCOUNT_CODES.has(code)) return { ...base, class: 'account' };
     if (code !== undefined && AUTH_CODES.has(code)) return { ...base, class: 'auth' };
     if (code !== undefined && RESUBMIT_CODES.has(code)) return { ...base, class: 'resubmit' };
     if (code !== undefined && (REQUEST_CODES.has(code) || (code >= 2000 && code < 3000))) {
@@ -95,9 +85,8 @@ export function classifyError(err: unknown): Classified {
   if (err instanceof ReportFileError) {
     return { class: RETRYABLE_FILE_REASONS.has(err.reason) ? 'transient' : 'bad_file', name: err.reason };
   }
-  if (err instanceof ReportGenerationError) {
-    return { class: err.reason === 'deadline' ? 'transient' : 'resubmit', name: err.reason };
-  }
+  // Status=Error past its resubmits or a passed poll deadline: a retry would only fail again at once.
+  if (err instanceof ReportGenerationError) return { class: 'generation', name: err.reason };
   if (err instanceof RequestValidationError) return { class: 'request' };
   if (isConnectionFailure(err)) return { class: 'transient', name: String((err as { code?: unknown }).code) };
   return { class: 'unknown' };
@@ -123,23 +112,9 @@ export function isExpiredToken(err: unknown): boolean {
   return classifyError(err).class === 'token_expired';
 }
 
-/** Whether the queue should try the job again (after backoff) for this class. */
+/** Whether another attempt may help (the policy's disposition is not 'fail'). */
 export function isRetryable(cls: ErrorClass): boolean {
-  switch (cls) {
-    case 'throttled':
-    case 'transient':
-    case 'token_expired':
-    case 'resubmit':
-    case 'expired_url':
-    case 'unknown':
-      return true;
-    case 'auth':
-    case 'request':
-    case 'bad_file':
-      return false;
-    default:
-      return assertNever(cls);
-  }
+  return errorClassPolicy[cls].disposition !== 'fail';
 }
 
 export function assertNever(value: never): never {

@@ -7,7 +7,7 @@ import type { ReportRegistry } from '../reports/registry.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CallLimiter } from '../throttle/limiter.js';
 import type { RunObserver } from './observer.js';
-import type { PollSettings } from './pollSchedule.js';
+import type { RunPolicy } from './runPolicy.js';
 
 /**
  * Terminology, used the same way everywhere:
@@ -29,7 +29,8 @@ export interface ReportRunDeps {
   tokens: TokenSource;
   developerToken: Secret;
   timeZone: ReportTimeZone;
-  poll: PollSettings & { deadlineMs: number };
+  /** Every cap, wait and backoff of a run (src/jobs/runPolicy.ts), filled from the configuration. */
+  policy: RunPolicy;
   limits: { downloadMaxBytes: number; unzippedMaxBytes: number };
   httpTimeoutMs: number;
   /** Where zips are downloaded to (a fresh subdirectory per run, removed afterwards). */
@@ -38,8 +39,6 @@ export interface ReportRunDeps {
   limiter: CallLimiter;
   /** Built-in and configured custom reports: job report names are resolved here when a run is processed. */
   reports: ReportRegistry;
-  /** How long a key waits after Microsoft throttles it (117) or refuses a submit for concurrency (207). */
-  throttleWaits: { callRateMs: number; concurrencyMs: number };
   /** Metrics, traces and alerts; noopObserver when none are configured. */
   observer: RunObserver;
   logger: Logger;

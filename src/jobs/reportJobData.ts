@@ -31,6 +31,20 @@ export type ReportTarget = z.infer<typeof reportTargetSchema>;
 export const reportStepSchema = z.enum(['submit', 'poll']);
 export type ReportStep = z.infer<typeof reportStepSchema>;
 
+/** A final failure as the job keeps it (the reconciler writes it to the ledger if Postgres was away). */
+export const jobFailureSchema = z.object({
+  errorClass: z.string(),
+  errorCode: z.number().int().optional(),
+  errorName: z.string().optional(),
+  message: z.string(),
+  trackingId: z.string().optional(),
+});
+export type JobFailure = z.infer<typeof jobFailureSchema>;
+
+/**
+ * Progress as the job shows it. The ledger row is the truth and is what a resumed run reads; this copy
+ * is for Bull Board and operators (and tells the reconciler which run the job belongs to).
+ */
 export const reportProgressSchema = z.object({
   runId: z.number().int().positive().optional(),
   step: reportStepSchema.default('submit'),
@@ -45,6 +59,7 @@ export const reportProgressSchema = z.object({
   throttles: z.number().int().nonnegative().default(0),
   /** Epoch ms the run started, for its duration. */
   startedAt: z.number().optional(),
+  failure: jobFailureSchema.optional(),
 });
 
 export type ReportProgress = z.infer<typeof reportProgressSchema>;

@@ -1,30 +1,51 @@
-import type { MsAdsApi } from '../ports/msadsApi.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRun, getRun, markLoaded, markSubmitted, recordPoll } from '../db/reportRuns.js';
-import { DownloadExpiredError, MsAdsFaultError, ProtocolError, ReportGenerationError } from '../errors.js';
+import { markConnectionNeedsReauth } from '../db/connections.js';
+import {
+  claimRun,
+  createRun,
+  findOpenRunOfJob,
+  LeaseLostError,
+  markAccountNoAccess,
+  markFailed,
+  markLoaded,
+  recordRetry,
+  saveProgress,
+  type ReportRun,
+  type RunFailureFields,
+  type RunProgressFields,
+} from '../db/reportRuns.js';
+import { deadCredentialReason } from '../discovery/credentials.js';
+import { coerceError, MsAdsFaultError, ProtocolError } from '../errors.js';
 import { downloadToFile } from '../load/download.js';
 import { loadReportCsv, loadReportZip, type LoadTarget } from '../load/loadReport.js';
+import type { MsAdsApi } from '../ports/msadsApi.js';
 import type { ReportingCallAuth } from '../ports/reportingApi.js';
-import { limiterKey, withJitter } from '../throttle/limiter.js';
+import { limiterKey } from '../throttle/limiter.js';
 import { classifyError, isExpiredToken } from './classifyError.js';
 import type { ReportRunDeps } from './context.js';
-import { nextPollDelayMs } from './pollSchedule.js';
 import type { RunAttributes } from './observer.js';
-import type { ReportJobData, ReportProgress } from './reportJobData.js';
+import type { ReportTarget } from './reportJobData.js';
 import { buildRequestSpec } from './requestSpec.js';
+import { initialProgress, nextStep, type RunAction, type RunEvent, type RunFailure, type RunProgress, type Transition } from './runSteps.js';
 
 /**
- * The step machine of one run, shared by the queue worker and `run-once`. Each call advances the run as
- * far as it can without waiting and says what to do next: wait until a time (the caller parks the job
- * in the queue, or sleeps in the foreground) or nothing (done). Progress is written through `persist`
- * before the next side effect, so a run that restarts anywhere resumes at its step and never submits a
- * second report while one is pending.
+ * The executor of a run: a thin loop that performs the step machine's decisions (runSteps.ts) over
+ * narrow ports — Microsoft (reporting + tokens), the limiter, the loader and the ledger — and feeds
+ * back what happened. Shared by the queue worker and `run-once`; they differ only in how they wait.
+ *
+ * Postgres is the truth: the run's progress lives in its ledger row and is written, fenced by the
+ * run's lease, before the next side effect. Whoever resumes the run (after a crash, a deploy, a Redis
+ * loss) resumes from the ledger, never submits a second report while one is pending, and a worker that
+ * lost its lease stops without writing anything.
  */
 
-export type StepOutcome =
-  | { kind: 'wait'; untilMs: number; reason: 'pending' | 'resubmit' | 'throttled' }
-  | { kind: 'done'; summary: RunSummary };
+export type RunOutcome =
+  | { kind: 'wait'; untilMs: number; reason: 'pending' | 'throttled' | 'limited' | 'backoff'; runId: number; progress: RunProgress; retried?: RunFailure }
+  | { kind: 'done'; summary: RunSummary }
+  | { kind: 'failed'; runId: number; failure: RunFailure; error: Error; progress: RunProgress }
+  /** Another worker owns the run now (this one froze past its lock) or it is already final elsewhere. */
+  | { kind: 'lost'; runId: number };
 
 export interface RunSummary {
   runId: number;
@@ -39,194 +60,235 @@ export interface RunSummary {
 }
 
 export interface StepContext {
-  data: ReportJobData;
+  target: ReportTarget;
+  /** The run the job knows of, if any (job data). */
+  runId: number | undefined;
   jobId: string | null;
-  /** 1-based attempt number, recorded in the ledger. */
-  attempt: number;
-  persist(patch: Partial<ReportProgress>): Promise<void>;
+  /** Fences the run's ledger writes: the queue lock token, or a random id in the foreground. */
+  lease: string;
+  /** Times the job was recovered from a dead worker (BullMQ's stalledCounter; 0 in the foreground). */
+  stalls: number;
+  /** Called once the run id is known, so the job can carry it. */
+  onRun?: (runId: number) => Promise<void>;
   signal?: AbortSignal;
 }
 
-/** Microsoft keeps a ReportRequestId about a day (REPORTING-FACTS §3.1); past this age we submit anew. */
-const REQUEST_ID_MAX_AGE_MS = 22 * 3_600_000;
-/** Status=Error reports are submitted again this many times before the run fails. */
-const MAX_STATUS_ERRORS = 2;
-/** Expired download URLs are refreshed by polling again this many times in a row. */
-const MAX_URL_REFRESHES = 3;
-
-export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise<StepOutcome> {
-  const { db } = deps.database;
-  let data = ctx.data;
-  const update = async (patch: Partial<ReportProgress>) => {
-    data = { ...data, ...patch };
-    await ctx.persist(patch);
-  };
-
-  if (data.runId === undefined) {
-    const runId = await createRun(db, data, ctx.jobId, deps.reporting.api);
-    await update({ runId, startedAt: deps.now() });
-  } else {
-    // A run that committed its load but crashed before the queue heard of it is done: do not load twice.
-    const run = await getRun(db, data.runId);
-    if (run && (run.status === 'succeeded' || run.status === 'empty')) {
-      return {
-        kind: 'done',
-        summary: {
-          runId: run.id,
-          api: run.api,
-          status: run.status,
-          rows: run.rows ?? 0,
-          bytes: run.bytes ?? 0,
-          polls: run.polls,
-          submits: run.submits,
-          reportRequestId: run.reportRequestId ?? undefined,
-        },
-      };
-    }
+/**
+ * The ledger could not record the outcome (Postgres away). The queue keeps the failure in the job and
+ * retries the attempt; the reconciler writes a final failure once Postgres is back.
+ */
+export class LedgerWriteError extends Error {
+  override name = 'LedgerWriteError';
+  constructor(
+    readonly runId: number | undefined,
+    readonly failure: RunFailure,
+    readonly final: boolean,
+    cause: unknown,
+  ) {
+    super(`could not record run ${runId ?? '?'} (${failure.class}: ${failure.message}) in the ledger: ${coerceError(cause).message}`, { cause });
   }
-  const runId = data.runId as number;
-  const key = limiterKey(deps.developerToken, data.customerId);
-  // Our own limiter asked us to wait: park the run (it costs nothing and holds no worker slot).
-  const throttled = (waitMs: number): StepOutcome => {
-    deps.observer.throttled('limiter', { customerId: data.customerId });
-    return { kind: 'wait', untilMs: deps.now() + withJitter(waitMs), reason: 'throttled' };
-  };
+}
+
+export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise<RunOutcome> {
+  const { db } = deps.database;
+  const opened = await openRun(deps, ctx);
+  if (opened.kind !== 'open') return opened.outcome;
+  const run = opened.run;
+  const runId = run.id;
+  const target = ctx.target;
+  let progress = progressOf(run);
+  // The error behind the latest failed event: a final failure keeps it as its cause (dead credentials…).
+  let lastError: unknown;
+  const key = limiterKey(deps.developerToken, target.customerId);
   const attributes = (): RunAttributes => ({
     api: deps.reporting.api,
-    connectionId: data.connectionId,
-    accountId: data.accountId,
-    report: data.report,
-    aggregation: data.aggregation,
+    connectionId: target.connectionId,
+    accountId: target.accountId,
+    report: target.report,
+    aggregation: target.aggregation,
     runId,
-    reportRequestId: data.reportRequestId,
+    reportRequestId: progress.reportRequestId,
   });
-  let urlRefreshes = 0;
+  const fields = (p: RunProgress, status: RunProgressFields['status'], trackingId?: string): RunProgressFields => ({
+    status,
+    api: deps.reporting.api,
+    reportRequestId: p.reportRequestId ?? null,
+    submittedAt: p.submittedAt !== undefined ? new Date(p.submittedAt) : null,
+    submits: p.submits,
+    polls: p.polls,
+    statusErrors: p.statusErrors,
+    throttles: p.throttles,
+    urlRefreshes: p.urlRefreshes,
+    attempt: p.attempt,
+    trackingId,
+  });
 
-  for (;;) {
-    if (data.step === 'submit') {
-      const spec = buildRequestSpec(data, deps);
-      const slotWait = await deps.limiter.acquireReportSlot(key, runId);
-      if (slotWait > 0) return throttled(slotWait);
-      const callWait = await deps.limiter.acquireCall(key);
-      if (callWait > 0) return throttled(callWait);
-      const submitted = await deps.observer.step('submit', attributes(), () =>
-        callWithToken(deps, data, 'SubmitGenerateReport', (auth) => deps.reporting.submit(auth, spec, ctx.signal)),
-      );
-      const submits = data.submits + 1;
-      // The id goes to the job and the ledger before anything else can fail.
-      await Promise.all([
-        update({ step: 'poll', reportRequestId: submitted.reportRequestId, submittedAt: deps.now(), polls: 0, submits }),
-        markSubmitted(db, runId, {
-          reportRequestId: submitted.reportRequestId,
-          trackingId: submitted.trackingId,
-          submits,
-          attempt: ctx.attempt,
-          api: deps.reporting.api,
-        }),
-      ]);
-      deps.logger.info({ runId, reportRequestId: submitted.reportRequestId, trackingId: submitted.trackingId }, 'report submitted');
-      return { kind: 'wait', untilMs: deps.now() + deps.poll.initialMs, reason: 'pending' };
-    }
+  let transition: Transition = nextStep(progress, { type: 'resume', stalls: ctx.stalls }, deps.now(), deps.policy);
+  try {
+    for (;;) {
+      progress = transition.progress;
+      const action: RunAction = transition.action;
+      if (transition.penalize) await deps.limiter.penalize(key, transition.penalize.kind, transition.penalize.waitMs);
 
-    const reportRequestId = data.reportRequestId;
-    const submittedAt = data.submittedAt ?? deps.now();
-    if (reportRequestId === undefined || deps.now() - submittedAt > REQUEST_ID_MAX_AGE_MS) {
-      await update({ step: 'submit' });
-      continue;
-    }
-    if (deps.now() - submittedAt > deps.poll.deadlineMs) {
-      throw new ReportGenerationError(
-        'deadline',
-        `report ${reportRequestId} still pending after ${Math.round((deps.now() - submittedAt) / 60_000)} min (deadline ${Math.round(deps.poll.deadlineMs / 60_000)} min)`,
-      );
-    }
-
-    const callWait = await deps.limiter.acquireCall(key);
-    if (callWait > 0) return throttled(callWait);
-    let status;
-    try {
-      status = await deps.observer.step('poll', attributes(), () =>
-        callWithToken(deps, data, 'PollGenerateReport', (auth) => deps.reporting.poll(auth, reportRequestId, ctx.signal)),
-      );
-      deps.observer.polled(attributes());
-    } catch (err) {
-      // Microsoft forgot the request (unknown or expired id): submit again rather than fail.
-      if (classifyError(err).class === 'resubmit') {
-        deps.logger.warn({ runId, reportRequestId, err }, 'report request unknown to Microsoft; submitting again');
-        await update({ step: 'submit', reportRequestId: undefined });
-        continue;
+      if (action.do === 'wait') {
+        const retried = transition.retried;
+        if (retried) {
+          await recordRetry(db, runId, ctx.lease, failureFields(retried), fields(progress, 'retrying')).catch((e: unknown) => {
+            throw wrapLedger(e, runId, retried, false);
+          });
+          deps.logger.warn({ runId, errorClass: retried.class, errorCode: retried.code, attempt: progress.attempt - 1, err: retried.message }, 'report run attempt failed');
+          deps.observer.runEnded(attributes(), 'retrying', retried.class);
+        } else {
+          await saveProgress(db, runId, ctx.lease, fields(progress, progress.step === 'poll' ? 'pending' : 'submitting'));
+        }
+        return { kind: 'wait', untilMs: action.untilMs, reason: action.reason, runId, progress, ...(retried ? { retried } : {}) };
       }
-      throw err;
+
+      if (action.do === 'fail') return await fail(deps, ctx, runId, key, progress, action.failure, fields(progress, 'retrying'), lastError);
+
+      let event: RunEvent;
+      lastError = undefined;
+      try {
+        const result = await perform(action);
+        if ('summary' in result) return { kind: 'done', summary: result.summary };
+        event = result.event;
+      } catch (err) {
+        if (err instanceof LeaseLostError) throw err;
+        if (ctx.signal?.aborted) throw err;
+        lastError = err;
+        event = { type: 'failed', error: classifyError(err), message: coerceError(err).message };
+      }
+      if (event.type === 'limited') deps.observer.throttled('limiter', { customerId: target.customerId });
+      if (event.type === 'failed' && event.error.class === 'throttled') {
+        deps.observer.throttled('microsoft', { code: event.error.code, customerId: target.customerId });
+      }
+      transition = nextStep(progress, event, deps.now(), deps.policy);
     }
-    const polls = data.polls + 1;
-
-    if (status.status === 'Pending') {
-      await Promise.all([
-        update({ polls }),
-        recordPoll(db, runId, { polls, trackingId: status.trackingId, status: 'pending' }),
-        deps.limiter.renewReportSlot(key, runId),
-      ]);
-      return { kind: 'wait', untilMs: deps.now() + nextPollDelayMs(polls, deps.poll), reason: 'pending' };
+  } catch (err) {
+    if (err instanceof LeaseLostError) {
+      deps.logger.warn({ runId }, 'run lost to another worker (lock expired) or already final; this attempt stops without writing');
+      return { kind: 'lost', runId };
     }
+    throw err;
+  }
 
-    // The report is no longer pending at Microsoft: its concurrency slot is free for another run.
-    await deps.limiter.releaseReportSlot(key, runId);
-
-    if (status.status === 'Error') {
-      const statusErrors = data.statusErrors + 1;
-      if (statusErrors > MAX_STATUS_ERRORS) {
-        throw new ReportGenerationError(
-          'status_error',
-          `report generation ended with Status=Error ${statusErrors} times (last ReportRequestId ${reportRequestId}${status.trackingId ? `, TrackingId ${status.trackingId}` : ''})`,
+  /** Does what the action says; what happened comes back as the next event (or the run's summary). */
+  async function perform(action: Extract<RunAction, { do: 'submit' | 'poll' | 'load' }>): Promise<{ event: RunEvent } | { summary: RunSummary }> {
+    switch (action.do) {
+      case 'submit': {
+        const spec = buildRequestSpec(target, deps);
+        const slotWait = await deps.limiter.acquireReportSlot(key, runId);
+        if (slotWait > 0) return { event: { type: 'limited', waitMs: slotWait } };
+        const callWait = await deps.limiter.acquireCall(key);
+        if (callWait > 0) return { event: { type: 'limited', waitMs: callWait } };
+        const submitted = await deps.observer.step('submit', attributes(), () =>
+          callWithToken(deps, target, 'SubmitGenerateReport', (auth) => deps.reporting.submit(auth, spec, ctx.signal)),
         );
+        const event: RunEvent = { type: 'submitted', reportRequestId: submitted.reportRequestId };
+        // The id goes to the ledger before anything else can fail: whoever resumes the run polls it.
+        await saveProgress(db, runId, ctx.lease, fields(nextStep(progress, event, deps.now(), deps.policy).progress, 'pending', submitted.trackingId));
+        deps.logger.info({ runId, reportRequestId: submitted.reportRequestId, trackingId: submitted.trackingId }, 'report submitted');
+        return { event };
       }
-      deps.logger.warn({ runId, reportRequestId, trackingId: status.trackingId }, 'report generation failed; submitting again');
-      await update({ step: 'submit', reportRequestId: undefined, polls, statusErrors });
-      return { kind: 'wait', untilMs: deps.now(), reason: 'resubmit' };
-    }
-
-    await Promise.all([update({ polls }), recordPoll(db, runId, { polls, trackingId: status.trackingId, status: 'loading' })]);
-    try {
-      const loaded = await load(deps, data, ctx.attempt, runId, status.downloadUrl, ctx.signal, attributes());
-      return {
-        kind: 'done',
-        summary: { runId, api: deps.reporting.api, ...loaded, polls, submits: data.submits, reportRequestId },
-      };
-    } catch (err) {
-      if (err instanceof DownloadExpiredError && urlRefreshes < MAX_URL_REFRESHES) {
-        urlRefreshes++;
-        deps.logger.info({ runId, reportRequestId }, 'download URL expired; polling for a fresh one');
-        continue;
+      case 'poll': {
+        const callWait = await deps.limiter.acquireCall(key);
+        if (callWait > 0) return { event: { type: 'limited', waitMs: callWait } };
+        const status = await deps.observer.step('poll', attributes(), () =>
+          callWithToken(deps, target, 'PollGenerateReport', (auth) => deps.reporting.poll(auth, action.reportRequestId, ctx.signal)),
+        );
+        deps.observer.polled(attributes());
+        if (status.status === 'Pending') {
+          await deps.limiter.renewReportSlot(key, runId);
+          return { event: { type: 'pending' } };
+        }
+        // The report is no longer pending at Microsoft: its concurrency slot is free for another run.
+        await deps.limiter.releaseReportSlot(key, runId);
+        if (status.status === 'Error') {
+          deps.logger.warn({ runId, reportRequestId: action.reportRequestId, trackingId: status.trackingId }, 'report generation ended with Status=Error');
+          return { event: { type: 'report_error', trackingId: status.trackingId } };
+        }
+        const event: RunEvent = { type: 'ready', downloadUrl: status.downloadUrl };
+        await saveProgress(db, runId, ctx.lease, fields(nextStep(progress, event, deps.now(), deps.policy).progress, 'loading', status.trackingId));
+        return { event };
       }
-      throw err;
+      case 'load': {
+        const loaded = await load(deps, target, ctx.lease, runId, progress, action.downloadUrl, attributes(), ctx.signal);
+        return {
+          summary: { runId, api: deps.reporting.api, ...loaded, polls: progress.polls, submits: progress.submits, reportRequestId: progress.reportRequestId },
+        };
+      }
+      default:
+        return assertNever(action);
     }
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected action: ${JSON.stringify(value)}`);
+}
+
+/**
+ * The run ends failed: the ledger row and its attempt say why, and the failure's scope reaches as far
+ * as it must — the account (no access), the connection (dead credentials), or the operator (configuration).
+ */
+async function fail(
+  deps: ReportRunDeps,
+  ctx: StepContext,
+  runId: number,
+  key: string,
+  progress: RunProgress,
+  failure: RunFailure,
+  progressFields: RunProgressFields,
+  cause: unknown,
+): Promise<RunOutcome> {
+  const { db } = deps.database;
+  const target = ctx.target;
+  const error = cause instanceof Error && failure.message === cause.message ? cause : new Error(failure.message, cause === undefined ? undefined : { cause });
+  try {
+    await markFailed(db, runId, ctx.lease, failureFields(failure), progressFields);
+    if (failure.scope === 'account') {
+      await markAccountNoAccess(db, target.connectionId, target.accountId, failure.message);
+    } else if (failure.scope === 'connection') {
+      const dead = cause !== undefined ? deadCredentialReason(cause) : undefined;
+      if (dead !== undefined) await markConnectionNeedsReauth(db, target.connectionId, dead);
+    }
+  } catch (e) {
+    throw wrapLedger(e, runId, failure, true);
+  }
+  if (failure.scope === 'config') {
+    deps.logger.error({ runId, errorCode: failure.code }, `configuration problem, every run will fail the same way until it is fixed: ${failure.message}`);
+  }
+  // A run that gives up no longer holds a report slot.
+  await deps.limiter.releaseReportSlot(key, runId).catch(() => undefined);
+  return { kind: 'failed', runId, failure, error, progress };
 }
 
 async function load(
   deps: ReportRunDeps,
-  data: ReportJobData,
-  attempt: number,
+  t: ReportTarget,
+  lease: string,
   runId: number,
+  progress: RunProgress,
   downloadUrl: string | null,
-  signal: AbortSignal | undefined,
   attributes: RunAttributes,
+  signal: AbortSignal | undefined,
 ): Promise<{ status: 'succeeded' | 'empty'; rows: number; bytes: number }> {
   const target: LoadTarget = {
-    report: deps.reports.get(data.report),
-    aggregation: data.aggregation,
-    accountId: data.accountId,
-    from: data.from,
-    to: data.to,
+    report: deps.reports.get(t.report),
+    aggregation: t.aggregation,
+    accountId: t.accountId,
+    from: t.from,
+    to: t.to,
     timeZone: deps.timeZone,
     runId,
   };
+  const ledger = { polls: progress.polls, attempt: progress.attempt };
   if (downloadUrl === null) {
     // Success without a URL means Microsoft has no rows for this window: the window becomes empty.
     const started = deps.now();
     const { rows } = await deps.observer.step('load', attributes, () =>
       loadReportCsv(deps.database.pool, target, null, (client, outcome) =>
-        markLoaded(client, runId, { status: 'empty', rows: outcome.rows, bytes: 0, attempt }),
+        markLoaded(client, runId, lease, { status: 'empty', rows: outcome.rows, bytes: 0, ...ledger }),
       ),
     );
     deps.observer.loaded(attributes, rows, deps.now() - started);
@@ -249,7 +311,7 @@ async function load(
         target,
         file.path,
         { maxUncompressedBytes: deps.limits.unzippedMaxBytes },
-        (client, outcome) => markLoaded(client, runId, { status: 'succeeded', rows: outcome.rows, bytes: file.bytes, attempt }),
+        (client, outcome) => markLoaded(client, runId, lease, { status: 'succeeded', rows: outcome.rows, bytes: file.bytes, ...ledger }),
       ),
     );
     deps.observer.loaded(attributes, rows, deps.now() - started);
@@ -265,7 +327,7 @@ async function load(
  */
 async function callWithToken<T>(
   deps: ReportRunDeps,
-  data: ReportJobData,
+  target: ReportTarget,
   operation: 'SubmitGenerateReport' | 'PollGenerateReport',
   send: (auth: ReportingCallAuth) => Promise<T>,
 ): Promise<T> {
@@ -284,17 +346,85 @@ async function callWithToken<T>(
   const auth = (accessToken: ReportingCallAuth['accessToken']): ReportingCallAuth => ({
     accessToken,
     developerToken: deps.developerToken,
-    customerId: data.customerId,
-    accountId: data.accountId,
+    customerId: target.customerId,
+    accountId: target.accountId,
   });
-  const token = await deps.tokens.getAccessToken(data.connectionId);
+  const token = await deps.tokens.getAccessToken(target.connectionId);
   try {
     return await call(auth(token));
   } catch (err) {
     if (!isExpiredToken(err)) throw err;
-    deps.logger.info({ connectionId: data.connectionId }, 'access token expired at Microsoft; forcing a refresh through Nango');
-    const fresh = await deps.tokens.getAccessToken(data.connectionId, { forceRefresh: true });
-    deps.observer.tokenRefreshed(data.connectionId);
+    deps.logger.info({ connectionId: target.connectionId }, 'access token expired at Microsoft; forcing a refresh through Nango');
+    const fresh = await deps.tokens.getAccessToken(target.connectionId, { forceRefresh: true });
+    deps.observer.tokenRefreshed(target.connectionId);
     return call(auth(fresh));
   }
+}
+
+type Opened = { kind: 'open'; run: ReportRun } | { kind: 'settled'; outcome: RunOutcome };
+
+/**
+ * Finds or creates the run this attempt works on and takes its lease. A job whose run already ended:
+ * succeeded/empty → done (never load twice); failed → a new run that retries it (retry_of), so the
+ * failed run keeps its history.
+ */
+async function openRun(deps: ReportRunDeps, ctx: StepContext): Promise<Opened> {
+  const { db } = deps.database;
+  let existing = ctx.runId !== undefined ? await claimRun(db, ctx.runId, ctx.lease, ctx.jobId) : undefined;
+  if (existing === undefined && ctx.jobId !== null) {
+    const open = await findOpenRunOfJob(db, ctx.jobId);
+    if (open) existing = await claimRun(db, open.id, ctx.lease, ctx.jobId);
+  }
+  if (existing && (existing.status === 'succeeded' || existing.status === 'empty')) {
+    return {
+      kind: 'settled',
+      outcome: {
+        kind: 'done',
+        summary: {
+          runId: existing.id,
+          api: existing.api,
+          status: existing.status,
+          rows: existing.rows ?? 0,
+          bytes: existing.bytes ?? 0,
+          polls: existing.polls,
+          submits: existing.submits,
+          reportRequestId: existing.reportRequestId ?? undefined,
+        },
+      },
+    };
+  }
+  if (existing && existing.status !== 'failed' && existing.lease === ctx.lease) {
+    if (ctx.runId !== existing.id) await ctx.onRun?.(existing.id);
+    return { kind: 'open', run: existing };
+  }
+  const retryOf = existing?.status === 'failed' ? existing.id : undefined;
+  const run = await createRun(db, ctx.target, { jobId: ctx.jobId, api: deps.reporting.api, lease: ctx.lease, retryOf });
+  if (retryOf !== undefined) deps.logger.info({ runId: run.id, retryOf }, 'retrying a failed run as a new run');
+  await ctx.onRun?.(run.id);
+  return { kind: 'open', run };
+}
+
+function progressOf(run: ReportRun): RunProgress {
+  const polling = run.reportRequestId !== null;
+  return {
+    ...initialProgress,
+    step: polling ? 'poll' : 'submit',
+    reportRequestId: run.reportRequestId ?? undefined,
+    submittedAt: polling && run.submittedAt ? run.submittedAt.getTime() : undefined,
+    polls: run.polls,
+    submits: run.submits,
+    statusErrors: run.statusErrors,
+    throttles: run.throttles,
+    urlRefreshes: run.urlRefreshes,
+    attempt: run.attempt,
+  };
+}
+
+function failureFields(f: RunFailure): RunFailureFields {
+  return { errorClass: f.class, errorCode: f.code, errorName: f.name, message: f.message, trackingId: f.trackingId };
+}
+
+function wrapLedger(err: unknown, runId: number, failure: RunFailure, final: boolean): Error {
+  if (err instanceof LeaseLostError) return err;
+  return new LedgerWriteError(runId, failure, final, err);
 }

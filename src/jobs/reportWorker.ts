@@ -1,9 +1,12 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Telemetry } from 'bullmq';
 import { coerceError } from '../errors.js';
 import type { ReportRunDeps } from './context.js';
-import { advanceRun, type RunSummary } from './reportRun.js';
-import { decideOnFailure, runAttributes } from './runFailure.js';
+import { randomUUID } from 'node:crypto';
+import { assertNever } from './classifyError.js';
+import { advanceRun, LedgerWriteError, type RunOutcome, type RunSummary } from './reportRun.js';
+import { failureOf, progressView, runAttributes } from './runFailure.js';
 import { parseReportJobData, type ReportJobData } from './reportJobData.js';
+import { backoffDelayMs, QUEUE_MAX_STALLED_COUNT } from './runPolicy.js';
 import { REPORT_QUEUE } from './reportQueue.js';
 
 export interface ReportWorkerOptions {
@@ -23,9 +26,10 @@ export interface ReportWorkerOptions {
 }
 
 /**
- * The report job processor: parses the job, advances its run, and maps the outcome onto BullMQ. A
- * pending report parks the job in the delayed set (no worker slot held, no attempt spent); so does a
- * throttle. Other failures are recorded in the ledger and either retried with backoff or failed for good.
+ * The report job processor: parses the job, advances its run, and maps the outcome onto BullMQ. Every
+ * wait — a pending report, a throttle, our limiter, the backoff before the next attempt — parks the job
+ * in the delayed set (no worker slot held). A final failure fails the job with the ledger already
+ * written; the job keeps the failure's class so the reconciler can write it if Postgres was away.
  */
 export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOptions): Worker {
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<RunSummary> => {
@@ -37,7 +41,6 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
     }
     const log = deps.logger.child({
       jobId: job.id,
-      attempt: job.attemptsMade + 1,
       connectionId: data.connectionId,
       accountId: data.accountId,
       report: data.report,
@@ -49,65 +52,76 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       data = { ...data, ...patch };
       await job.updateData(data);
     };
-    const park = async (untilMs: number): Promise<never> => {
-      await job.moveToDelayed(untilMs, token);
-      throw new DelayedError();
-    };
 
+    let outcome: RunOutcome;
     try {
-      const outcome = await advanceRun(runDeps, {
-        data,
+      outcome = await advanceRun(runDeps, {
+        target: data,
+        runId: data.runId,
         jobId: job.id ?? null,
-        attempt: job.attemptsMade + 1,
-        persist,
+        // The lock token of this fetch fences the run's ledger writes; a worker that lost its lock stops.
+        lease: token ?? `job:${job.id ?? '?'}:${randomUUID()}`,
+        stalls: job.stalledCounter ?? 0,
+        onRun: (runId) => persist({ runId, startedAt: data.startedAt ?? deps.now() }),
         ...(signal ? { signal } : {}),
       });
-      if (outcome.kind === 'wait') return await park(outcome.untilMs);
-      const durationMs = data.startedAt ? deps.now() - data.startedAt : undefined;
-      log.info({ ...outcome.summary, durationMs }, 'report run finished');
-      deps.observer.runEnded(runAttributes(data, deps.reporting.api), outcome.summary.status);
-      return outcome.summary;
     } catch (err) {
-      if (err instanceof DelayedError) throw err;
-      const decision = await decideOnFailure(runDeps, data, err, {
-        number: job.attemptsMade + 1,
-        max: job.opts.attempts ?? 1,
-      }).catch((e: unknown) => {
-        // The ledger or limiter is unreachable (Postgres or Redis down): let the queue retry the attempt.
-        log.error({ err: coerceError(e) }, 'could not record the failure');
-        throw err;
-      });
-      const { classified } = decision;
-      if (decision.action === 'wait') {
-        log.warn({ code: classified.code, waitMs: decision.waitMs, throttles: data.throttles + 1 }, 'throttled by Microsoft; waiting');
-        await persist({ throttles: data.throttles + 1 });
-        return await park(deps.now() + decision.waitMs);
+      if (err instanceof LedgerWriteError) {
+        // Postgres is away: keep the failure in the job (the reconciler writes it when Postgres is back).
+        await persist({ failure: failureOf(err.failure) }).catch(() => undefined);
+        log.error({ err, errorClass: err.failure.class, final: err.final }, 'could not record the run outcome in the ledger');
+        if (err.final) throw new UnrecoverableError(err.failure.message);
+      } else {
+        log.error({ err: coerceError(err) }, 'report run attempt failed outside the run policy (retried by the queue)');
       }
-      const final = decision.action === 'fail';
-      if (!final) {
-        log.warn({ err: decision.error, errorClass: classified.class, final }, 'report run attempt failed');
-        throw decision.error;
+      throw err;
+    }
+
+    switch (outcome.kind) {
+      case 'wait': {
+        const view = progressView(outcome.progress, outcome.runId);
+        await persist(view).catch(() => undefined);
+        await job.moveToDelayed(outcome.untilMs, token);
+        throw new DelayedError();
       }
-      // A run that fails for good ends with the same outcome line as a successful one, with its figures.
-      log.error(
-        {
-          runId: data.runId,
-          status: 'failed',
-          errorClass: classified.class,
-          errorCode: classified.code,
-          errorName: classified.name,
-          trackingId: classified.trackingId,
-          reportRequestId: data.reportRequestId,
-          attempts: job.attemptsMade + 1,
-          submits: data.submits,
-          polls: data.polls,
-          throttles: data.throttles,
-          durationMs: data.startedAt ? deps.now() - data.startedAt : undefined,
-          err: decision.error,
-        },
-        'report run finished',
-      );
-      throw new UnrecoverableError(decision.error.message);
+      case 'lost':
+        // Not a run failure: the run belongs to another worker (or is final). BullMQ refuses this stale
+        // attempt's completion ("Missing lock"), which is what we want.
+        throw new Error(`run ${outcome.runId} lost to another worker; this attempt stopped without writing`);
+      case 'done': {
+        const durationMs = data.startedAt ? deps.now() - data.startedAt : undefined;
+        log.info({ ...outcome.summary, durationMs }, 'report run finished');
+        deps.observer.runEnded(runAttributes(data, deps.reporting.api), outcome.summary.status);
+        return outcome.summary;
+      }
+      case 'failed': {
+        const { failure, progress } = outcome;
+        await persist({ ...progressView(progress, outcome.runId), failure: failureOf(failure) }).catch(() => undefined);
+        // A run that fails for good ends with the same outcome line as a successful one, with its figures.
+        log.error(
+          {
+            runId: outcome.runId,
+            status: 'failed',
+            errorClass: failure.class,
+            scope: failure.scope,
+            errorCode: failure.code,
+            errorName: failure.name,
+            trackingId: failure.trackingId,
+            reportRequestId: progress.reportRequestId,
+            attempts: progress.attempt,
+            submits: progress.submits,
+            polls: progress.polls,
+            throttles: progress.throttles,
+            durationMs: data.startedAt ? deps.now() - data.startedAt : undefined,
+            err: outcome.error,
+          },
+          'report run finished',
+        );
+        deps.observer.runEnded(runAttributes({ ...data, runId: outcome.runId }, deps.reporting.api), 'failed', failure.class);
+        throw new UnrecoverableError(outcome.error.message);
+      }
+      default:
+        return assertNever(outcome);
     }
   };
 
@@ -118,11 +132,14 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
     lockDuration: options.lockDurationMs,
     stalledInterval: options.stalledIntervalMs,
     autorun: options.autorun ?? true,
+    // BullMQ would fail a job that stalled more than maxStalledCount times without running it, behind the
+    // ledger's back; the run policy's maxStalls (checked in the processor, written to the ledger) decides.
+    maxStalledCount: QUEUE_MAX_STALLED_COUNT,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     settings: {
-      // Exponential with jitter, read from this worker's settings so operators tune it without re-enqueuing.
-      backoffStrategy: (attemptsMade: number) =>
-        Math.round(options.backoffMs * 2 ** Math.max(0, attemptsMade - 1) * (0.5 + Math.random() * 0.5)),
+      // Only for attempts that fail outside the run policy (the ledger unreachable): the policy's own
+      // retries park the job themselves. Same curve, read from this worker's settings.
+      backoffStrategy: (attemptsMade: number) => backoffDelayMs({ backoffMs: options.backoffMs }, attemptsMade),
     },
   });
 }

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decideOnFailure, runAttributes } from './runFailure.js';
 import type { ReportRunDeps } from './context.js';
 import { advanceRun, type RunSummary } from './reportRun.js';
 import { parseReportJobData, type ReportJobData, type ReportTarget } from './reportJobData.js';
+import { progressView, runAttributes } from './runFailure.js';
 
 export interface ForegroundOptions {
+  /** Overrides the policy's attempts (JOB_ATTEMPTS). */
   attempts: number;
-  /** Base of the exponential backoff between failed attempts (the worker uses 30 s). */
+  /** Overrides the policy's backoff base (JOB_BACKOFF_MS). */
   backoffMs: number;
   signal?: AbortSignal;
   /** Called on every wait so the CLI can show what is happening. */
@@ -14,8 +16,8 @@ export interface ForegroundOptions {
 }
 
 /**
- * Runs one report through the same steps as the worker, in the foreground and without Redis: waits are
- * sleeps here (this process has nothing else to do), failures follow the same classification.
+ * Runs one report through the same executor and policy as the worker, in the foreground and without
+ * Redis. The only difference: a wait is a sleep here (this process has nothing else to do).
  */
 export async function runInForeground(
   deps: ReportRunDeps,
@@ -23,44 +25,45 @@ export async function runInForeground(
   options: ForegroundOptions,
 ): Promise<RunSummary & { durationMs: number }> {
   const started = deps.now();
+  const runDeps: ReportRunDeps = { ...deps, policy: { ...deps.policy, attempts: options.attempts, backoffMs: options.backoffMs } };
   let data = parseReportJobData({ ...target });
-  let attempt = 1;
+  // The lease of this foreground run: a second run-once of the same window is a different run.
+  const lease = `foreground:${randomUUID()}`;
+  const sleepOptions = options.signal ? { signal: options.signal } : {};
   for (;;) {
     options.signal?.throwIfAborted();
-    try {
-      const outcome = await advanceRun(deps, {
-        data,
-        jobId: null,
-        attempt,
-        persist: async (patch) => {
-          data = { ...data, ...patch };
-        },
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      if (outcome.kind === 'done') {
+    const outcome = await advanceRun(runDeps, {
+      target,
+      runId: data.runId,
+      jobId: null,
+      lease,
+      stalls: 0,
+      onRun: async (runId) => {
+        data = { ...data, runId };
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    switch (outcome.kind) {
+      case 'done':
         deps.observer.runEnded(runAttributes(data, deps.reporting.api), outcome.summary.status);
         return { ...outcome.summary, durationMs: deps.now() - started };
+      case 'failed':
+        deps.observer.runEnded(runAttributes({ ...data, runId: outcome.runId }, deps.reporting.api), 'failed', outcome.failure.class);
+        throw outcome.error;
+      case 'lost':
+        throw new Error(`run ${outcome.runId} was taken over or ended by another process`);
+      case 'wait': {
+        data = { ...data, ...progressView(outcome.progress, outcome.runId) };
+        const reason =
+          outcome.reason === 'backoff' && outcome.retried
+            ? `retry after ${outcome.retried.class} error: ${outcome.retried.message}`
+            : outcome.reason === 'throttled'
+              ? 'throttled by Microsoft'
+              : outcome.reason;
+        options.onWait?.({ reason, untilMs: outcome.untilMs, data });
+        await sleep(Math.max(0, outcome.untilMs - deps.now()), undefined, sleepOptions);
+        break;
       }
-      options.onWait?.({ reason: outcome.reason, untilMs: outcome.untilMs, data });
-      await sleep(Math.max(0, outcome.untilMs - deps.now()), undefined, options.signal ? { signal: options.signal } : {});
-    } catch (err) {
-      if ((err as { name?: string }).name === 'AbortError') throw err;
-      const decision = await decideOnFailure(deps, data, err, { number: attempt, max: options.attempts });
-      if (decision.action === 'wait') {
-        data = { ...data, throttles: data.throttles + 1 };
-        options.onWait?.({ reason: 'throttled by Microsoft', untilMs: deps.now() + decision.waitMs, data });
-        await sleep(decision.waitMs, undefined, options.signal ? { signal: options.signal } : {});
-        continue;
-      }
-      if (decision.action === 'fail') throw decision.error;
-      const backoff = options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() * 0.5);
-      options.onWait?.({
-        reason: `retry after ${decision.classified.class} error: ${decision.error.message}`,
-        untilMs: deps.now() + backoff,
-        data,
-      });
-      await sleep(backoff, undefined, options.signal ? { signal: options.signal } : {});
-      attempt++;
     }
   }
 }

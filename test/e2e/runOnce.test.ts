@@ -71,7 +71,7 @@ describe('msads-etl run-once (no Redis)', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/run-once: failed: .*(2003|106|not authorized|NotAuthorized)/i);
     const ledger = await env.db.database.pool.query(`SELECT status, error_class, error_code FROM report_runs WHERE account_id = 999999999`);
-    expect(ledger.rows[0]).toMatchObject({ status: 'failed', error_class: 'auth' });
+    expect(ledger.rows[0]).toMatchObject({ status: 'failed', error_class: 'account' });
   });
 
   it('refuses a bad configuration listing every problem', async () => {

@@ -46,13 +46,15 @@ describe('dead credentials', () => {
   const fault = (code: number) =>
     new MsAdsFaultError({ operation: 'SubmitGenerateReport', httpStatus: 500, trackingId: 't', faultString: undefined, errors: [{ code, errorCode: 'X', message: 'm', details: undefined }] });
 
-  it('Nango refresh failures and Microsoft 105/106 mean re-authorization; throttles, 109, 2003 and outages do not', () => {
+  it('Nango refresh failures and Microsoft 105 mean re-authorization; throttles, 109, 106, 2003, a developer-token 105 and outages do not', () => {
     expect(deadCredentialReason(new NangoTokenError('c', 'refresh failed', { httpStatus: 400, nangoCode: 'invalid_credentials' }))).toContain('refresh failed');
     expect(deadCredentialReason(fault(105))).toBe('Microsoft SubmitGenerateReport: 105 X: m [TrackingId t]');
-    expect(deadCredentialReason(fault(106))).toBeDefined();
-    for (const code of [0, 109, 117, 207, 2003]) expect(deadCredentialReason(fault(code))).toBeUndefined();
+    // 106 is one account the user may not read (issue 10): never the whole connection.
+    for (const code of [0, 106, 109, 117, 207, 2003]) expect(deadCredentialReason(fault(code))).toBeUndefined();
     expect(deadCredentialReason(new NangoTokenError('c', 'down', { httpStatus: 503 }))).toBeUndefined();
     expect(deadCredentialReason(new NangoTokenError('c', 'bad key', { httpStatus: 401, nangoCode: 'unknown_account' }))).toBeUndefined();
     expect(deadCredentialReason(new ConnectionNeedsReauthError('c', 'old reason', null))).toBeUndefined();
+    const devToken = new MsAdsFaultError({ operation: 'GetUser', httpStatus: 500, trackingId: 't', faultString: undefined, errors: [{ code: 105, errorCode: 'InvalidCredentials', message: 'm', details: 'The developer token is not valid.' }] });
+    expect(deadCredentialReason(devToken)).toBeUndefined();
   });
 });

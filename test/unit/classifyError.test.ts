@@ -6,6 +6,7 @@ import {
   NangoTokenError,
   ProtocolError,
   ReportFileError,
+  ReportGenerationError,
   RequestValidationError,
   TransportError,
 } from '../../src/errors.js';
@@ -20,15 +21,35 @@ const fault = (code: number, errorCode = 'X') =>
   });
 
 describe('classifyError', () => {
+  it('105 that names the developer token is a configuration error, other 105s are dead credentials', () => {
+    const devToken = new MsAdsFaultError({
+      operation: 'SubmitGenerateReport',
+      httpStatus: 401,
+      trackingId: 't',
+      faultString: undefined,
+      errors: [{ code: 105, errorCode: 'InvalidCredentials', message: 'Authentication failed.', details: 'The developer token is not valid.' }],
+    });
+    expect(classifyError(devToken).class).toBe('config');
+    expect(isRetryable('config')).toBe(false);
+    expect(classifyError(fault(105)).class).toBe('auth');
+  });
+
+  it('Status=Error past its cap and a passed poll deadline are generation failures, not retried', () => {
+    expect(classifyError(new ReportGenerationError('deadline', 'late')).class).toBe('generation');
+    expect(classifyError(new ReportGenerationError('status_error', 'err')).class).toBe('generation');
+    expect(isRetryable('generation')).toBe(false);
+  });
+
   it.each([
     [117, 'throttled'],
     [207, 'throttled'],
     [109, 'token_expired'],
     [0, 'transient'],
     [105, 'auth'],
-    [106, 'auth'],
+    // Issue 10: 106 UserIsNotAuthorized / 2003 AccountNotAuthorized concern one account, not the connection.
+    [106, 'account'],
     [108, 'auth'],
-    [2003, 'auth'],
+    [2003, 'account'],
     [122, 'auth'],
     [125, 'auth'],
     [2015, 'request'],
