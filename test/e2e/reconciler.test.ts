@@ -13,6 +13,7 @@ import { createReportQueue, REPORT_JOB_NAME, reportJobOptions } from '../../src/
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startEphemeralRedis, type EphemeralRedis } from '../helpers/ephemeralRedis.js';
+import { insertRun as insertRunRow, type RunSeed } from '../helpers/runRows.js';
 
 /**
  * The reconciler against real Postgres and a private Redis without persistence: what it does with each
@@ -45,50 +46,14 @@ function target(): ReportTarget {
   return { connectionId: 'conn-1', customerId: '1100001', accountId: '111000001', report: 'campaign_performance', aggregation: 'Daily', from: day, to: day };
 }
 
-interface RowSeed {
-  status?: string;
-  jobId?: string | null;
-  reportRequestId?: string | null;
-  submittedMinutesAgo?: number | null;
-  idleMinutes?: number;
-  submits?: number;
-  polls?: number;
-}
-
-async function insertRun(t: ReportTarget, seed: RowSeed = {}): Promise<number> {
-  const result = await db.database.pool.query<{ id: number }>(
-    `INSERT INTO report_runs (connection_id, customer_id, account_id, report, aggregation, window_start, window_end, status, api, job_id,
-                              report_request_id, submits, polls, submitted_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'rest', $9, $10, $11, $12,
-             CASE WHEN $13::int IS NULL THEN NULL ELSE now() - make_interval(mins => $13::int) END,
-             now() - make_interval(mins => $14::int + 1), now() - make_interval(mins => $14::int))
-     RETURNING id`,
-    [
-      t.connectionId,
-      t.customerId,
-      t.accountId,
-      t.report,
-      t.aggregation,
-      t.from,
-      t.to,
-      seed.status ?? 'pending',
-      seed.jobId === undefined ? reportJobId(t) : seed.jobId,
-      seed.reportRequestId === undefined ? 'rr-1' : seed.reportRequestId,
-      seed.submits ?? 1,
-      seed.polls ?? 3,
-      seed.submittedMinutesAgo === undefined ? 30 : seed.submittedMinutesAgo,
-      seed.idleMinutes ?? 10,
-    ],
-  );
-  return Number(result.rows[0]!.id);
-}
+const insertRun = (t: ReportTarget, seed: RunSeed = {}) => insertRunRow(db.database.pool, t, seed);
 
 async function runRow(id: number) {
   const { rows } = await db.database.pool.query(`SELECT * FROM report_runs WHERE id = $1`, [id]);
   return rows[0];
 }
 
-function deps(overrides: Partial<ReconcideDepsOverrides> = {}): ReconcileDeps {
+function deps(overrides: { database?: Database } = {}): ReconcileDeps {
   return {
     database: overrides.database ?? db.database,
     reportQueue: queue,
@@ -99,7 +64,6 @@ function deps(overrides: Partial<ReconcideDepsOverrides> = {}): ReconcileDeps {
     now: () => Date.now(),
   };
 }
-type ReconcideDepsOverrides = { database: Database };
 
 /** Adds the job of a run and takes it with a manual worker (processor-less): it is then active, ours to end. */
 async function takeJob(t: ReportTarget, data: Record<string, unknown>): Promise<{ job: Job; token: string }> {
