@@ -1,217 +1,257 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type { Queue } from 'bullmq';
 import { createRedis } from '../app/redis.js';
-import { createDatabase } from '../db/client.js';
+import { createDatabase, type Database } from '../db/client.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { createReportQueue, enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
-import type { ReportTarget } from '../jobs/reportJobData.js';
-import { projectRoot } from '../paths.js';
-import { reports } from '../reports/catalog.js';
-import { expectedTotals } from '../simulator/generator.js';
-import { startSimulator, type SimulatorConnection } from '../simulator/index.js';
+import { startSimulator } from '../simulator/index.js';
+import { CHAOS_CONNECTIONS, planWindows, type PlannedWindow } from './chaosPlan.js';
+import { parseChaosArgs, type ChaosProfile } from './chaosProfile.js';
+import { createCleanup } from './cleanup.js';
+import {
+  deployDuringLoad,
+  emptyFaultRecord,
+  freezeDuringLoad,
+  postgresOutage,
+  redisCrashLosingEverything,
+  redisCrashWithAof,
+  startKiller,
+  throttleShare,
+  type FaultDeps,
+} from './faultScript.js';
+import { Fleet } from './fleet.js';
+import { startPostgresServer } from './postgresServer.js';
 import { startRedisServer } from './redisServer.js';
+import { FINAL_STATUSES, judge, type Assertion } from './verdict.js';
 
 /**
- * `npm run chaos`: a multi-connection backfill against the simulator with faults on, while worker
- * processes are SIGKILLed and restarted and Redis crashes and comes back. At the end every window must
- * hold exactly the simulator's rows: duplicates 0, missing rows 0. Prints the figures.
+ * `npm run chaos` (issue 10): a multi-connection backfill of several report types with overlapping
+ * windows, run by 3 worker processes and a scheduler process (whose reconciler re-enqueues lost runs)
+ * while the fault script runs: SIGKILLed workers, two rolling deploys in the middle of long loads, a
+ * worker frozen past its lock, Redis crashing with and without its data, Postgres stopped, 30 % of
+ * Microsoft's calls throttled. Then it waits (bounded) for every run to settle and asserts: every window
+ * loaded exactly once with exactly the simulator's rows, no duplicates, no run left non-final, every
+ * ledger status equal to its job's outcome, at most two submits per window. Exit code 1 otherwise.
  *
- * Options: --seconds N (how long to keep killing, default 60), --workers N (default 3).
+ * Options: --short (the CI variant), --seconds N, --workers N, --kills N, --settle-seconds N.
+ * Runs its own Postgres (another port, a temp data dir) and Redis; never touches the machine's.
  */
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const CHAOS_SECONDS = option('seconds', 60);
-const WORKERS = option('workers', 3);
-const CLI = resolve(projectRoot, 'bin/msads-etl.js');
-
+const JOB_ATTEMPTS = 8;
+const QUEUE_PREFIX = 'chaos';
+const started = Date.now();
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+const cleanup = createCleanup(log);
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const adminUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/msads';
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/msads_chaos_${Date.now()}`;
-
-  const connections: SimulatorConnection[] = [1, 2, 3].map((n) => ({
-    connectionId: `chaos-connection-${n}`,
-    customerId: String(2_000_000 + n),
-    accountIds: [String(160_000_000 + n * 10 + 1), String(160_000_000 + n * 10 + 2)],
-  }));
-  const sim = await startSimulator({
-    nangoSecretKey: 'chaos-nango-secret',
-    developerToken: 'chaos-developer-token',
-    connections,
-    generationMs: 1_500,
-  });
-  const redis = await startRedisServer();
-  await ensureDatabase(dbUrl.toString());
-  const database = createDatabase(dbUrl.toString(), { max: 3 });
-  await runMigrations(database.pool);
-
-  const env: Record<string, string> = {
+function workerEnv(profile: ChaosProfile, urls: { db: string; redis: string; nango: string; reportingRest: string; customerRest: string }, tmpDir: string): Record<string, string> {
+  return {
     PATH: process.env['PATH'] ?? '',
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: 'chaos',
-    NANGO_HOST: sim.urls.nango,
+    DATABASE_URL: urls.db,
+    REDIS_URL: urls.redis,
+    QUEUE_PREFIX,
+    NANGO_HOST: urls.nango,
     NANGO_SECRET_KEY: 'chaos-nango-secret',
     MSADS_DEVELOPER_TOKEN: 'chaos-developer-token',
-    MSADS_REPORTING_REST_URL: sim.urls.reportingRest,
-    MSADS_CUSTOMER_REST_URL: sim.urls.customerRest,
+    MSADS_REPORTING_REST_URL: urls.reportingRest,
+    MSADS_CUSTOMER_REST_URL: urls.customerRest,
     WORKER_CONCURRENCY: '4',
-    LOCK_DURATION_MS: '3000',
-    STALLED_INTERVAL_MS: '1000',
-    JOB_ATTEMPTS: '8',
-    JOB_BACKOFF_MS: '250',
+    LOCK_DURATION_MS: String(profile.lockDurationMs),
+    STALLED_INTERVAL_MS: String(profile.stalledIntervalMs),
+    JOB_ATTEMPTS: String(JOB_ATTEMPTS),
+    JOB_BACKOFF_MS: '1000',
     POLL_INITIAL_MS: '300',
     POLL_MAX_MS: '1500',
+    HTTP_TIMEOUT_MS: '30000',
     THROTTLE_WAIT_MS: '1000',
     CONCURRENCY_WAIT_MS: '1000',
-    // Throttles here are injected at random, not earned by load: keep the slow-down after one short.
+    // Throttles here are drawn at random, not earned by load: the penalty must not starve the run.
     THROTTLE_PENALTY_MS: '5000',
-    MSADS_MAX_CONCURRENT_REPORTS: '4',
-    LOG_LEVEL: 'warn',
+    MSADS_CALLS_PER_MINUTE: '6000',
+    MSADS_MAX_CONCURRENT_REPORTS: '6',
+    // The nightly plan must not add windows of its own: a cron that does not fire during the run.
+    SCHEDULE_CRON: '0 0 1 1 *',
+    TMP_DIR: tmpDir,
+    LOG_LEVEL: 'info',
   };
-
-  // The backfill: 60 days per account in 10-day windows, 3 connections × 2 accounts.
-  const targets: ReportTarget[] = [];
-  for (const c of connections) {
-    for (const accountId of c.accountIds) {
-      for (let w = 0; w < 6; w++) {
-        const from = new Date(Date.UTC(2026, 4, 1 + w * 10)).toISOString().slice(0, 10);
-        const to = new Date(Date.UTC(2026, 4, 10 + w * 10)).toISOString().slice(0, 10);
-        targets.push({ connectionId: c.connectionId, customerId: c.customerId, accountId, report: 'campaign_performance', aggregation: 'Daily', from, to });
-      }
-    }
-  }
-  const producer = createRedis(redis.url, 'producer');
-  const queue = createReportQueue(producer, 'chaos');
-  for (const t of targets) await enqueueReport(queue, t, { attempts: 8, priority: PRIORITY.backfill });
-  await queue.close();
-  producer.disconnect();
-  log(`enqueued ${targets.length} report jobs (3 connections × 2 accounts × 6 windows)`);
-
-  const workers: ChildProcess[] = [];
-  const spawnWorker = () => {
-    const child = spawn(process.execPath, [CLI, 'worker', '--grace', '5'], { env, stdio: 'ignore' });
-    workers.push(child);
-    return child;
-  };
-  for (let i = 0; i < WORKERS; i++) spawnWorker();
-
-  let kills = 0;
-  let redisRestarts = 0;
-  let faultsArmed = 0;
-  let statusErrorsArmed = 0;
-  const finishedCount = async () =>
-    (await database.pool.query<{ n: number }>(`SELECT count(DISTINCT (account_id, window_start))::int AS n FROM report_runs WHERE status = 'succeeded'`)).rows[0]?.n ?? 0;
-
-  const chaosUntil = Date.now() + CHAOS_SECONDS * 1_000;
-  let tick = 0;
-  while (Date.now() < chaosUntil) {
-    await sleep(1_000);
-    tick++;
-    // Faults at the simulator: throttles, internal errors, failed reports, expired URLs, slow calls.
-    const fault = pick(['throttle', 'internal', 'statusError', 'expireUrl', 'latency', 'html'] as const);
-    if (fault === 'throttle') sim.faults.throttleNext += 2;
-    if (fault === 'internal') sim.faults.internalErrorNext += 1;
-    if (fault === 'statusError') {
-      sim.faults.statusErrorNext += 1;
-      statusErrorsArmed++;
-    }
-    if (fault === 'expireUrl') sim.faults.expireDownloadUrls += 1;
-    if (fault === 'html') sim.faults.htmlInsteadOfSoap += 1;
-    sim.faults.latencyMs = fault === 'latency' ? 300 : 0;
-    faultsArmed++;
-    if (tick % 4 === 0) {
-      const alive = workers.filter((w) => w.exitCode === null && w.signalCode === null);
-      const victim = pick(alive);
-      if (victim) {
-        victim.kill('SIGKILL');
-        kills++;
-        spawnWorker();
-      }
-    }
-    if (tick % 20 === 0) {
-      await redis.kill('SIGKILL');
-      await sleep(700);
-      await redis.start();
-      redisRestarts++;
-      log(`redis crashed and restarted (${redisRestarts})`);
-    }
-    if (tick % 5 === 0) log(`windows done ${await finishedCount()}/${targets.length}, worker kills ${kills}`);
-    if ((await finishedCount()) === targets.length) break;
-  }
-  sim.faults.latencyMs = 0;
-  log('chaos over; letting the workers finish');
-  const drainUntil = Date.now() + 180_000;
-  while ((await finishedCount()) < targets.length && Date.now() < drainUntil) await sleep(500);
-
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
-  await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
-
-  // The verdict: every window against the generator.
-  let missing = 0;
-  let extra = 0;
-  let expectedRows = 0;
-  for (const t of targets) {
-    const expected = expectedTotals(sim.generateOptions({ accountId: t.accountId, columns: reports.campaign_performance.columns, aggregation: 'Daily', from: t.from, to: t.to }));
-    expectedRows += expected.rows;
-    const actual = await database.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM campaign_performance_daily WHERE account_id = $1 AND time_period BETWEEN $2 AND $3`,
-      [t.accountId, t.from, t.to],
-    );
-    const n = actual.rows[0]?.n ?? 0;
-    if (n < expected.rows) missing += expected.rows - n;
-    if (n > expected.rows) extra += n - expected.rows;
-  }
-  // The unique key makes an exact copy impossible, so a duplicate shows as a row beyond the expected count.
-  const duplicates = extra;
-  const ledger = (
-    await database.pool.query<{ runs: number; retries: number; failed: number; succeeded: number }>(
-      `SELECT count(*)::int AS runs, coalesce(sum(attempt - 1), 0)::int AS retries,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed, count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded
-         FROM report_runs`,
-    )
-  ).rows[0];
-  const wallSeconds = ((Date.now() - started) / 1000).toFixed(1);
-
-  const figures = [
-    ['jobs', targets.length],
-    ['windows loaded', await finishedCount()],
-    ['worker processes', WORKERS],
-    ['worker kills (SIGKILL)', kills],
-    ['redis crashes + restarts', redisRestarts],
-    ['faults armed at the simulator', faultsArmed],
-    ['throttles seen (117)', sim.stats.faultsReturned['117'] ?? 0],
-    ['other faults returned', Object.entries(sim.stats.faultsReturned).filter(([c]) => c !== '117').reduce((a, [, n]) => a + n, 0)],
-    ['reports submitted', sim.stats.submits],
-    ['  of which resubmits after Status=Error', `${statusErrorsArmed - sim.faults.statusErrorNext} (by design)`],
-    ['retries (attempts beyond the first)', ledger?.retries ?? 0],
-    ['ledger runs (succeeded / failed)', `${ledger?.runs ?? 0} (${ledger?.succeeded ?? 0} / ${ledger?.failed ?? 0})`],
-    ['rows expected', expectedRows],
-    ['duplicates', duplicates],
-    ['missing rows', missing],
-    ['wall time', `${wallSeconds} s`],
-  ] as const;
-  process.stdout.write('\nchaos figures\n');
-  for (const [k, v] of figures) process.stdout.write(`  ${k.padEnd(38)} ${v}\n`);
-
-  await database.close();
-  await sim.close();
-  await redis.close();
-  const admin = new pg.Client({ connectionString: adminUrl.replace(/\/[^/]*$/, '/postgres') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbUrl.pathname.slice(1))} WITH (FORCE)`);
-  await admin.end();
-  if (duplicates > 0 || missing > 0) process.exitCode = 1;
 }
 
-await main();
+async function enqueueWindows(queue: Queue, windows: readonly PlannedWindow[]): Promise<void> {
+  for (const w of windows) await enqueueReport(queue, w.target, { attempts: JOB_ATTEMPTS, priority: PRIORITY.backfill });
+}
+
+async function loadedCount(database: Database, planned: readonly PlannedWindow[]): Promise<number> {
+  const { rows } = await database.pool.query<{ job_id: string }>(`SELECT DISTINCT job_id FROM report_runs WHERE status IN ('succeeded', 'empty')`);
+  const done = new Set(rows.map((r) => r.job_id));
+  return planned.filter((w) => done.has(w.jobId)).length;
+}
+
+async function nonFinalRuns(database: Database): Promise<number> {
+  const { rows } = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM report_runs WHERE status <> ALL($1::text[])`, [FINAL_STATUSES]);
+  return rows[0]?.n ?? 0;
+}
+
+async function unsettledJobs(queue: Queue): Promise<number> {
+  const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+  return Object.values(counts).reduce((a, n) => a + n, 0);
+}
+
+async function main(): Promise<number> {
+  const profile = parseChaosArgs(process.argv.slice(2));
+  const workDir = await mkdtemp(join(tmpdir(), 'msads-chaos-'));
+  let keepLogs = true;
+  cleanup.add('work dir', async () => (keepLogs ? undefined : rm(workDir, { recursive: true, force: true })));
+  log(`chaos (${profile.name}): ${profile.workers} workers + scheduler, ${profile.kills} kills over ${profile.seconds} s, Postgres down ${profile.postgresDownMs / 1000} s; logs in ${workDir}`);
+
+  const postgres = await startPostgresServer();
+  cleanup.add('postgres', () => postgres.close(), () => postgres.killNow());
+  const sim = await startSimulator({ nangoSecretKey: 'chaos-nango-secret', developerToken: 'chaos-developer-token', connections: CHAOS_CONNECTIONS, generationMs: 1_500 });
+  cleanup.add('simulator', () => sim.close());
+  // REST 429s say how long to wait; keep it at the throttle wait instead of Microsoft's 60 s.
+  sim.faults.retryAfterSeconds = 1;
+  const redis = await startRedisServer();
+  cleanup.add('redis', () => redis.close(), () => redis.killNow());
+
+  const dbUrl = postgres.url('msads_chaos');
+  await ensureDatabase(dbUrl);
+  const database = createDatabase(dbUrl, { max: 4, applicationName: 'msads-etl chaos' });
+  cleanup.add('database pool', () => database.close());
+  await runMigrations(database.pool);
+  const queueConnection = createRedis(redis.url, 'service');
+  const queue = createReportQueue(queueConnection, QUEUE_PREFIX);
+  // Redis goes away on purpose; the connection reconnects, and the run's own reads retry.
+  queue.on('error', () => undefined);
+  cleanup.add('queue', async () => {
+    await queue.close();
+    queueConnection.disconnect();
+  });
+
+  const env = workerEnv(profile, { db: dbUrl, redis: redis.url, nango: sim.urls.nango, reportingRest: sim.urls.reportingRest, customerRest: sim.urls.customerRest }, workDir);
+  const fleet = new Fleet({ env, logDir: workDir, workers: profile.workers, graceSeconds: profile.graceSeconds });
+  cleanup.add('workers and scheduler', () => fleet.stop(), () => fleet.killNow());
+  fleet.start();
+
+  const waves = 4;
+  const planned = planWindows(sim, { windows: profile.windows, windowDays: profile.windowDays, waves, firstDay: '2026-06-01' });
+  const enqueued = new Set<string>();
+  const enqueueWave = async (wave: number) => {
+    const windows = planned.filter((w) => w.wave === wave);
+    await enqueueWindows(queue, windows);
+    for (const w of windows) enqueued.add(w.jobId);
+    log(`enqueued wave ${wave + 1}/${waves}: ${windows.length} windows (${enqueued.size}/${planned.length})`);
+  };
+
+  const record = emptyFaultRecord();
+  const tables = [...new Set(planned.map((w) => w.table))];
+  const deps: FaultDeps = { profile, fleet, pool: database.pool, redis, postgres, faults: sim.faults, tables, record, log };
+  const progress = setInterval(() => {
+    void Promise.all([loadedCount(database, planned), nonFinalRuns(database)])
+      .then(([loaded, open]) => log(`windows loaded ${loaded}/${planned.length}, runs open ${open}, kills ${record.kills}, workers alive ${fleet.liveWorkers().length}`))
+      .catch(() => log(`(ledger unreachable) kills ${record.kills}, workers alive ${fleet.liveWorkers().length}`));
+  }, 10_000);
+  cleanup.add('progress', async () => clearInterval(progress));
+
+  // --- the fault script ---
+  const throttling = throttleShare(sim.faults, profile.throttleShare);
+  await enqueueWave(0);
+  const killer = startKiller(deps);
+  await deployDuringLoad(deps, Math.round(profile.graceSeconds * 400));
+  await redisCrashWithAof(deps);
+  await freezeDuringLoad(deps);
+  await enqueueWave(1);
+  await sleep(3_000);
+  await postgresOutage(deps);
+  await enqueueWave(2);
+  await deployDuringLoad(deps, (profile.graceSeconds + 10) * 1_000);
+  const wipeAt = await redisCrashLosingEverything(deps);
+  const enqueuedBeforeWipe = new Set(enqueued);
+  // The operator's part after Redis lost everything: windows that left no trace in the ledger (never
+  // started) are planned again; windows with a run are the reconciler's to recover.
+  const withRuns = new Set((await database.pool.query<{ job_id: string }>('SELECT DISTINCT job_id FROM report_runs WHERE job_id IS NOT NULL')).rows.map((r) => r.job_id));
+  const replanned = planned.filter((w) => enqueued.has(w.jobId) && !withRuns.has(w.jobId));
+  await enqueueWindows(queue, replanned);
+  log(`operator: re-enqueued ${replanned.length} windows that had no run when Redis lost everything`);
+  await enqueueWave(3);
+  await killer.done;
+  const throttleFigures = { throttled: sim.stats.faultsReturned['117'] ?? 0, calls: sim.stats.submits + sim.stats.polls + Object.values(sim.stats.faultsReturned).reduce((a, n) => a + n, 0) };
+  throttling.stop();
+  const faultsEndedAt = Date.now();
+  log(`faults over after ${((faultsEndedAt - started) / 1000).toFixed(0)} s; waiting up to ${profile.settleMs / 1000} s for every run to settle`);
+
+  // --- settle: no job left to run and no run left open, for a few polls in a row ---
+  let settledFor = 0;
+  while (Date.now() - faultsEndedAt < profile.settleMs && settledFor < 3) {
+    await sleep(1_000);
+    try {
+      settledFor = (await unsettledJobs(queue)) === 0 && (await nonFinalRuns(database)) === 0 ? settledFor + 1 : 0;
+    } catch {
+      settledFor = 0;
+    }
+  }
+  const settled = settledFor >= 3;
+  const settleSeconds = (Date.now() - faultsEndedAt) / 1000;
+  log(settled ? `settled after ${settleSeconds.toFixed(0)} s` : `did not settle within ${profile.settleMs / 1000} s`);
+  clearInterval(progress);
+
+  // --- verdict ---
+  const verdict = await judge({ pool: database.pool, queue, planned, submitsByWindow: sim.stats.submitsByWindow, wipe: { at: wipeAt, enqueuedBefore: enqueuedBeforeWipe } });
+  const ledger = (await database.pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM report_runs GROUP BY 1 ORDER BY 1')).rows;
+  const deploysOk = record.deploys.filter((d) => d.duringLoad && d.exitMs !== undefined);
+  const script: Assertion = {
+    name: 'every fault of the script happened',
+    ok:
+      record.kills >= profile.kills &&
+      deploysOk.length === 2 &&
+      record.freezes.some((f) => f.duringLoad && f.ms > profile.lockDurationMs) &&
+      record.redisWipes.length === 1 &&
+      record.redisAofRestarts === 1 &&
+      record.postgresOutagesMs.length === 1 &&
+      (record.postgresOutagesMs[0] ?? 0) >= profile.postgresDownMs &&
+      throttleFigures.throttled > 0,
+    detail: `kills ${record.kills}/${profile.kills}, deploys mid-load ${deploysOk.length}/2, freeze mid-load ${record.freezes.filter((f) => f.duringLoad).length}/1, redis wipes ${record.redisWipes.length}/1, redis AOF restarts ${record.redisAofRestarts}/1, postgres outages ${record.postgresOutagesMs.length}/1`,
+  };
+  const assertions = [script, ...verdict.assertions];
+  const f = verdict.figures;
+  const figures: [string, string | number][] = [
+    ['profile', profile.name],
+    ['windows planned (connections × accounts × reports × windows)', `${planned.length} (3 × 2 × ${tables.length} × ${profile.windows}, ${profile.windowDays}-day windows)`],
+    ['windows loaded exactly once, exact rows', `${f.windowsLoaded}/${planned.length}`],
+    ['rows expected / in the windows', `${f.rowsExpected} / ${f.rowsLoaded}`],
+    ['duplicate rows', f.duplicateRows],
+    ['runs left non-final', f.nonFinalRuns],
+    ['ledger runs by status', ledger.map((r) => `${r.status} ${r.n}`).join(', ')],
+    ['worker SIGKILLs', record.kills],
+    ['deploys (SIGTERM mid-load → exit)', record.deploys.map((d) => (d.duringLoad ? `held ${d.holdMs} ms → ${d.exitMs === undefined ? 'no exit' : `exit ${d.exitCode} after ${d.exitMs} ms`}` : 'no load found')).join('; ')],
+    ['frozen worker (SIGSTOP → stalls seen)', record.freezes.map((z) => (z.duringLoad ? `${z.ms} ms → ${z.stallsSeen}` : 'no load found')).join('; ')],
+    ['redis crashes (AOF / data lost)', `${record.redisAofRestarts} / ${record.redisWipes.length}`],
+    ['postgres outages', record.postgresOutagesMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')],
+    ['windows lost with Redis, re-enqueued by the operator', `${f.lostInWipe} lost, ${replanned.length} re-enqueued (no run yet)`],
+    ['throttled Reporting calls', `${throttleFigures.throttled} of ≈${throttleFigures.calls} (${((100 * throttleFigures.throttled) / Math.max(1, throttleFigures.calls)).toFixed(0)} %)`],
+    ['other simulator faults armed', record.sprinkled],
+    ['worker processes started / unexpected exits', `${fleet.figures.workersStarted} / ${fleet.figures.unexpectedExits.worker} (scheduler ${fleet.figures.unexpectedExits.scheduler})`],
+    ['submits per window (max / mean)', `${f.submitsMax} / ${f.submitsMean.toFixed(2)}`],
+    ['reports submitted / downloads', `${sim.stats.submits} / ${sim.stats.downloads}`],
+    ['settled', settled ? `yes, ${settleSeconds.toFixed(0)} s after the faults` : `no, after ${settleSeconds.toFixed(0)} s`],
+    ['duration', `${((Date.now() - started) / 1000).toFixed(0)} s`],
+  ];
+  process.stdout.write('\nchaos figures\n');
+  for (const [k, v] of figures) process.stdout.write(`  ${k.padEnd(58)} ${v}\n`);
+  process.stdout.write('\nchaos assertions\n');
+  for (const a of assertions) process.stdout.write(`  ${a.ok ? 'PASS' : 'FAIL'} ${a.name}: ${a.detail}\n`);
+  const failed = assertions.filter((a) => !a.ok).length;
+  process.stdout.write(failed === 0 ? '\nchaos: PASSED\n' : `\nchaos: FAILED (${failed} of ${assertions.length} assertions; logs kept in ${workDir})\n`);
+  keepLogs = failed > 0;
+  await cleanup.run();
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    process.stderr.write(`chaos run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await cleanup.run();
+    process.exit(2);
+  },
+);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +18,14 @@ export interface RedisServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and data directory. */
   start(): Promise<void>;
+  /** Deletes the data directory's files (append-only file included) while the server is down: the next start is empty. */
+  wipe(): Promise<void>;
   close(): Promise<void>;
+  /** Synchronous last resort for process exit. */
+  killNow(): void;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -60,7 +64,7 @@ export async function startRedisServer(binary = 'redis-server'): Promise<RedisSe
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
       c.kill(signal);
@@ -73,6 +77,13 @@ export async function startRedisServer(binary = 'redis-server'): Promise<RedisSe
     port,
     kill,
     start,
+    async wipe() {
+      if (child && child.exitCode === null && child.signalCode === null) throw new Error('wipe() needs the server stopped');
+      for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+    },
+    killNow() {
+      child?.kill('SIGKILL');
+    },
     async close() {
       await kill('SIGTERM');
       await rm(dir, { recursive: true, force: true });
