@@ -73,6 +73,9 @@ function workerEnv(profile: ChaosProfile, urls: { db: string; redis: string; nan
     MSADS_MAX_CONCURRENT_REPORTS: '6',
     // The nightly plan must not add windows of its own: a cron that does not fire during the run.
     SCHEDULE_CRON: '0 0 1 1 *',
+    // The scheduler's reconciler (lost jobs re-enqueued, runs failed outside the processor ended): every
+    // few seconds here instead of every five minutes, so the bounded settle can see its work.
+    RECONCILE_INTERVAL_MS: '5000',
     TMP_DIR: tmpDir,
     LOG_LEVEL: 'info',
   };
