@@ -70,7 +70,7 @@ export function registerConnections(program: Command): void {
             '',
             `${c.connectionId}:`,
             renderTable(
-              ['ACCOUNT', 'NUMBER', 'NAME', 'CUSTOMER', 'CURRENCY', 'TIME ZONE', 'STATUS', 'LOADED', 'FIRST SEEN', 'LAST SEEN'],
+              ['ACCOUNT', 'NUMBER', 'NAME', 'CUSTOMER', 'CURRENCY', 'TIME ZONE', 'STATUS', 'ACCESS', 'LOADED', 'FIRST SEEN', 'LAST SEEN'],
               own.map((a) => [
                 String(a.accountId),
                 a.accountNumber ?? '-',
@@ -79,6 +79,8 @@ export function registerConnections(program: Command): void {
                 a.currencyCode ?? '-',
                 a.timeZone ?? '-',
                 a.lifecycleStatus ?? '-',
+                // 106/2003 on this account: the user lost access to it (the connection itself is fine).
+                a.access === 'ok' ? 'ok' : `NO ACCESS since ${a.accessSince?.toISOString() ?? '?'}: ${truncate(a.accessReason ?? '', 80)}`,
                 loadedAs(a),
                 a.firstSeenAt.toISOString().slice(0, 10),
                 formatAge(a.lastSeenAt, now),

@@ -24,7 +24,7 @@ const slug = (aggregation: string): string => {
   return parsed ? aggregationSlug(parsed) : aggregation.toLowerCase();
 };
 
-type State = 'ok' | 'FAILING' | 'NEEDS_REAUTH' | 'running' | 'never loaded';
+type State = 'ok' | 'FAILING' | 'NEEDS_REAUTH' | 'NO_ACCESS' | 'running' | 'never loaded';
 
 interface StatusRow {
   connectionId: string;
@@ -60,12 +60,15 @@ export function registerStatus(program: Command): void {
         const health = new Map(connections.map((c) => [c.connectionId, c]));
         const accounts = (await listAccountRows(database.db, options.connection)).filter((a) => a.removedAt === null);
         const names = new Map(accounts.map((a) => [`${a.connectionId}|${a.accountId}`, a.accountName]));
+        // Microsoft refused the account to the connection's user (106/2003): that account, not the connection.
+        const noAccess = new Set(accounts.filter((a) => a.access === 'no_access').map((a) => `${a.connectionId}|${a.accountId}`));
         const targets = await listTargetStatus(database.db, options.connection);
 
         const rows: StatusRow[] = targets.map((t) => {
           const dead = health.get(t.connectionId)?.health === 'needs_reauth';
           // No finished run and not failing: its first run is still on its way.
-          const state: State = dead ? 'NEEDS_REAUTH' : t.failing ? 'FAILING' : t.lastOk ? 'ok' : 'running';
+          const blocked = noAccess.has(`${t.connectionId}|${t.accountId}`);
+          const state: State = dead ? 'NEEDS_REAUTH' : blocked && t.failing ? 'NO_ACCESS' : t.failing ? 'FAILING' : t.lastOk ? 'ok' : 'running';
           return {
             connectionId: t.connectionId,
             accountId: t.accountId,
@@ -93,7 +96,7 @@ export function registerStatus(program: Command): void {
         rows.sort((x, y) => x.connectionId.localeCompare(y.connectionId) || Number(x.accountId) - Number(y.accountId) || x.report.localeCompare(y.report));
 
         const deadConnections = connections.filter((c) => c.health === 'needs_reauth');
-        const failingTargets = rows.filter((r) => r.state === 'FAILING' || r.state === 'NEEDS_REAUTH').length;
+        const failingTargets = rows.filter((r) => r.state === 'FAILING' || r.state === 'NEEDS_REAUTH' || r.state === 'NO_ACCESS').length;
         const failing = failingTargets + deadConnections.length;
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ today, api: config.msads.api, failing: failing > 0, connections, targets: rows }, null, 2)}\n`);
@@ -133,7 +136,7 @@ export function registerStatus(program: Command): void {
               ),
               '',
               failing > 0
-                ? `FAILING: ${failingTargets} report target(s) failing or blocked, ${deadConnections.length} connection(s) needing re-authorization`
+                ? `FAILING: ${failingTargets} report target(s) failing or blocked, ${deadConnections.length} connection(s) needing re-authorization, ${noAccess.size} account(s) without access`
                 : 'all ok',
               '',
             ].join('\n'),

@@ -157,6 +157,64 @@ describe('SIGKILL at every step', () => {
   });
 });
 
+describe('a job that stalls again and again', () => {
+  it('survives two worker deaths during one long load (BullMQ would fail it after one stall by default)', async () => {
+    const window = { from: '2026-08-11', to: '2026-08-12' };
+    await enqueue(window);
+    const loader = startCli(['worker'], env.env);
+    await waitFor('the first load', async () => (await runOf(window))?.status === 'succeeded' || undefined);
+    loader.child.kill('SIGTERM');
+    await loader.exited;
+
+    // Every load of the window now blocks in its transaction: a long load that each worker dies in.
+    const blocker = new pg.Client({ connectionString: env.db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT 1 FROM campaign_performance_daily WHERE account_id = $1 AND time_period = $2 LIMIT 1 FOR UPDATE`, [accountId, window.from]);
+    const blockedLoad = async () =>
+      (await q(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'msads-etl'`)).length > 0 || undefined;
+    try {
+      await enqueue(window);
+      for (let death = 1; death <= 2; death++) {
+        const doomed = startCli(['worker'], env.env);
+        await waitFor(`load ${death} to block`, blockedLoad, 30_000);
+        doomed.child.kill('SIGKILL');
+        await doomed.exited;
+        // A backend waiting on a lock does not notice its client died; end it as Postgres would on its next read.
+        await q(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'msads-etl' AND pid <> pg_backend_pid()`);
+        await waitFor('the killed load to end', async () => !(await blockedLoad()) || undefined, 30_000);
+      }
+      const survivor = startCli(['worker'], env.env);
+      try {
+        await waitFor('load 3 to block', blockedLoad, 30_000);
+        await blocker.query('COMMIT');
+        const run = await waitFor('the run to succeed after two deaths', async () => {
+          const r = await runOf(window);
+          return r?.status === 'succeeded' ? r : undefined;
+        }, 45_000);
+        expect(run.submits).toBe(1);
+        await expectExactRows(window);
+        const producer = createRedis(env.config.redisUrl, 'producer');
+        const queue = createReportQueue(producer, env.prefix);
+        try {
+          const job = await queue.getJob(run.job_id);
+          expect(job?.stalledCounter).toBeGreaterThanOrEqual(2);
+          expect(await job?.getState()).toBe('completed');
+        } finally {
+          await queue.close();
+          producer.disconnect();
+        }
+      } finally {
+        survivor.child.kill('SIGTERM');
+        expect((await survivor.exited).code).toBe(0);
+      }
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+    }
+  });
+});
+
 describe('Postgres connection lost mid-load', () => {
   it('the interrupted load rolls back and is retried; nothing lost or doubled', async () => {
     const window = { from: '2026-08-09', to: '2026-08-10' };
