@@ -2,12 +2,21 @@ import { createReadStream, promises as fs, type ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import unzipper from 'unzipper';
 import { ReportFileError } from '../errors.js';
+import { declaredEntryCount } from './zipEnd.js';
 
 /**
  * The CSV inside a downloaded report zip. Read through the central directory (unzipper.Open), not the
  * streaming parser: local headers with data descriptors make streaming unzip ambiguous (STACK-NOTES §5).
  * A report zip holds exactly one CSV; anything else is not a report we can trust.
+ *
+ * A zip bomb is refused as a bad file (zip_bomb, never retried) at three points, since each header
+ * can lie: the entry count of the end records before unzipper reads the directory, the entry's
+ * declared sizes (zip64 extra field included) before it inflates, and the bytes it actually
+ * inflates, counted as they stream.
  */
+
+/** More entries than any report zip has; unzipper holds one slot per declared entry. */
+const MAX_DECLARED_ENTRIES = 100;
 
 export interface ReportCsv {
   stream: Readable;
@@ -23,10 +32,15 @@ export async function openReportCsv(zipPath: string, opts: { maxUncompressedByte
     for (const s of opened) s.destroy();
     opened.clear();
   };
+  const zipSize = (await fs.stat(zipPath)).size;
+  const declaredEntries = await declaredEntryCount(zipPath, zipSize);
+  if (declaredEntries !== undefined && declaredEntries > MAX_DECLARED_ENTRIES) {
+    throw new ReportFileError('zip_bomb', `the report zip declares ${declaredEntries} entries; a report zip holds one CSV`);
+  }
   let directory: unzipper.CentralDirectory;
   try {
     directory = await unzipper.Open.custom({
-      size: async () => (await fs.stat(zipPath)).size,
+      size: async () => zipSize,
       stream: (offset: number, length: number) => {
         const s = createReadStream(zipPath, length ? { start: offset, end: offset + length } : { start: offset });
         opened.add(s);
@@ -48,9 +62,7 @@ export async function openReportCsv(zipPath: string, opts: { maxUncompressedByte
   }
   const file = files[0] as unzipper.File;
   const cap = opts.maxUncompressedBytes;
-  if (file.uncompressedSize > cap) {
-    throw new ReportFileError('zip_bomb', `the report CSV would inflate to ${file.uncompressedSize} bytes, over the ${cap}-byte cap`);
-  }
+  checkDeclaredSizes(file, zipSize, cap);
 
   async function* capped(): AsyncGenerator<Buffer> {
     // Opened on the first read, with the loop listening at once: an inflate error raised before anyone
@@ -75,4 +87,22 @@ export async function openReportCsv(zipPath: string, opts: { maxUncompressedByte
     }
   }
   return { stream: Readable.from(capped(), { objectMode: false }), uncompressedSize: file.uncompressedSize };
+}
+
+/**
+ * unzipper takes a size of 0xFFFFFFFF from the zip64 extra field, and leaves it undefined when that
+ * field is missing: a size we cannot know is refused like one over the cap. A compressed size larger
+ * than the whole file is a lie too (and past 2^53 it would make the file read throw a RangeError).
+ */
+function checkDeclaredSizes(file: unzipper.File, zipSize: number, cap: number): void {
+  const { uncompressedSize, compressedSize } = file;
+  if (typeof uncompressedSize !== 'number' || typeof compressedSize !== 'number' || Number.isNaN(uncompressedSize + compressedSize)) {
+    throw new ReportFileError('zip_bomb', 'the report CSV declares no size: its zip64 entry lacks the zip64 extra field with its sizes');
+  }
+  if (uncompressedSize > cap) {
+    throw new ReportFileError('zip_bomb', `the report CSV would inflate to ${uncompressedSize} bytes, over the ${cap}-byte cap`);
+  }
+  if (compressedSize > zipSize) {
+    throw new ReportFileError('zip_bomb', `the report CSV declares a compressed size of ${compressedSize} bytes in a zip of ${zipSize} bytes`);
+  }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportFileError } from '../../src/errors.js';
@@ -7,6 +7,7 @@ import { generateRows } from '../../src/simulator/generator.js';
 import { writeReportZip } from '../../src/simulator/reportFile.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ACCOUNT, FULL_LAYOUT, csvText, keywordOptions, noFinish, tableDigest, targetOf, tempDir, writeZip } from './fixtures.js';
+import { zip64Archive } from './zip64.js';
 
 const TABLE = 'keyword_performance_daily';
 const LIMITS = { maxUncompressedBytes: 5_000_000 };
@@ -110,6 +111,64 @@ describe('bad zips', () => {
     bytes.writeUInt32LE(1000, central + 24);
     writeFileSync(file, bytes);
     await expectRejected(file, 'zip_bomb');
+  });
+});
+
+describe('zip64 bombs', () => {
+  const zip64File = (data: Buffer, lies: Parameters<typeof zip64Archive>[1], repeat?: Parameters<typeof zip64Archive>[2]) => {
+    const file = path('zip64.zip');
+    writeFileSync(file, zip64Archive(data, lies, repeat));
+    return file;
+  };
+  const csvBytes = () => Buffer.from(csvText([columns, ...goodRows()]));
+
+  it('an honest zip64 report loads', async () => {
+    const file = zip64File(csvBytes(), {});
+    // Into another account's window, so the window the other tests compare stays as it was.
+    const other = keywordOptions({ seed: 'zip64', accountId: '555' });
+    const text = csvText([columns, ...[...generateRows(other)].map((r) => [...r.values])]);
+    writeFileSync(file, zip64Archive(Buffer.from(text), {}));
+    expect((await loadReportZip(testDb.database.pool, targetOf(other), file, LIMITS, noFinish)).rows).toBe([...generateRows(other)].length);
+  });
+
+  it.each([
+    ['a hundred million', 100_000_000n],
+    ['2^40', 2n ** 40n],
+    ['2^32 - 1', 2n ** 32n - 1n],
+  ])('a zip64 directory declaring %s entries is zip_bomb, refused before the directory is read', async (_label, entries) => {
+    // Before: unzipper allocated one slot per declared entry (out of memory, or a hang), or failed as
+    // corrupt_zip, which is retried.
+    const started = Date.now();
+    const err = await expectRejected(zip64File(csvBytes(), { entries }), 'zip_bomb');
+    expect(err.message).toContain(`declares ${entries} entries`);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a zip64 size over the cap is zip_bomb, naming the size', async () => {
+    const err = await expectRejected(zip64File(csvBytes(), { uncompressedSize: 6n * 1024n ** 4n }), 'zip_bomb');
+    expect(err.message).toContain(String(6 * 1024 ** 4));
+  });
+
+  it('a zip64 size that lies small is caught by counting what inflates: 1 GiB of rows in a few MB', async () => {
+    // The column header, then 1 MiB of one data row over and over, 1024 times.
+    const row = csvText([goodRows()[0] as string[]]).slice(1);
+    const block = Buffer.from(row.repeat(Math.ceil((1 << 20) / row.length)));
+    const file = zip64File(Buffer.from(csvText([columns])), { uncompressedSize: 1000n }, { block, times: 1024 });
+    expect(statSync(file).size).toBeLessThan(20 * 1024 * 1024);
+    const before = process.memoryUsage().rss;
+    const err = await expectRejected(file, 'zip_bomb');
+    expect(err.message).toContain('inflates past the 5000000-byte cap');
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('a zip64 entry without its zip64 size (0xFFFFFFFF and no extra field) is zip_bomb before inflating', async () => {
+    const err = await expectRejected(zip64File(csvBytes(), { noZip64Extra: true }), 'zip_bomb');
+    expect(err.message).toContain('declares no size');
+  });
+
+  it('a compressed size larger than the file is zip_bomb, not a retried corrupt_zip', async () => {
+    const err = await expectRejected(zip64File(csvBytes(), { compressedSize: 2n ** 64n - 1n }), 'zip_bomb');
+    expect(err.message).toContain('compressed size');
   });
 });
 
