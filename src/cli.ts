@@ -11,6 +11,7 @@ import { registerRunOnce } from './cli/runOnce.js';
 import { registerScheduler } from './cli/scheduler.js';
 import { registerSimulator } from './cli/simulator.js';
 import { registerStatus } from './cli/status.js';
+import { failureLine } from './cli/output.js';
 import { registerWorker } from './cli/worker.js';
 
 /** The msads-etl command line: each command is the composition root of its process. */
@@ -35,7 +36,8 @@ registerSimulator(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`msads-etl ${program.args[0] ?? ''}: ${err instanceof ConfigError ? '' : 'failed: '}${message}\n`);
-  process.exitCode = err instanceof ConfigError ? 2 : 1;
+  process.stderr.write(`msads-etl ${program.args[0] ?? ''}: ${failureLine(err)}\n`);
+  // Exit now: a command that failed may still hold connections retrying in the background (a worker's
+  // Redis, a pool), which would keep the process alive with nothing left to do.
+  process.exit(err instanceof ConfigError ? 2 : 1);
 }

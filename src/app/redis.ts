@@ -35,8 +35,8 @@ export function createRedis(url: string, role: RedisRole = 'worker'): Redis {
   return redis;
 }
 
-/** A Redis URL fit for a log line or an error message: the password replaced by ***. */
-export function redactRedisUrl(url: string): string {
+/** A connection URL (Redis, Postgres) fit for a log line or an error message: the password replaced by ***. */
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -47,33 +47,90 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+export const redactRedisUrl = redactUrl;
+
+/** The first line of what went wrong with a connection (pg's refused connection is an AggregateError without a message). */
+export function connectionErrorText(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  if (err.message) return err.message.split('\n')[0];
+  const inner = (err as { errors?: unknown[] }).errors?.find((e): e is Error => e instanceof Error && e.message !== '');
+  return inner?.message.split('\n')[0] ?? (err as { code?: string }).code;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
+
+/** Whether an error is a failed TCP connection (optionally: to this port), directly or inside an AggregateError. */
+export function isConnectionError(err: unknown, port?: number): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as { code?: string; port?: number; errors?: unknown[] };
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isConnectionError(inner, port))) return true;
+  if (e.code === undefined || !CONNECTION_CODES.has(e.code)) return false;
+  return port === undefined || e.port === undefined || e.port === port;
+}
+
+/** Whether an error means Redis could not be reached (a refused connection, or ioredis giving up on it). */
+export function isRedisUnreachable(err: unknown, url: string): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.') return true;
+  let port = 6379;
+  try {
+    port = Number(new URL(url).port || 6379);
+  } catch {
+    // The default port, then.
+  }
+  return isConnectionError(err, port);
+}
+
 /** The one line a command prints when Redis cannot be reached: where it looked and how to start Redis. */
 export function redisUnreachableMessage(url: string, cause?: unknown): string {
-  const reason = cause instanceof Error && cause.message ? ` (${cause.message.split('\n')[0]})` : '';
+  const text = connectionErrorText(cause);
+  const reason = text ? ` (${text})` : '';
   return (
-    `Redis is unreachable at REDIS_URL=${redactRedisUrl(url)}${reason}. ` +
+    `Redis is unreachable at REDIS_URL=${redactUrl(url)}${reason}. ` +
     'Start it (`redis-server`, or `docker compose up -d redis`) or point REDIS_URL at a running Redis.'
   );
 }
 
+/** Whether Redis at `url` answers now; rejects with the one-line message when it does not (commands that cannot wait). */
+export async function assertRedisReachable(url: string): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5_000, enableOfflineQueue: false });
+  let lastError: unknown;
+  probe.on('error', (err: unknown) => (lastError = err));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    throw new Error(redisUnreachableMessage(url, lastError ?? err), { cause: err });
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** One outage state per logger and URL: a process watching several connections logs one outage, not one per connection. */
+const outages = new WeakMap<Logger, Map<string, { lost: boolean }>>();
+
 /**
  * Logs a long-running process's Redis connection going away and coming back, once each, instead of one
- * line per reconnect attempt. Watch one connection per process (they all see the same outage).
+ * line per reconnect attempt. Several connections of one process (same logger) share the lines.
  */
 export function logRedisAvailability(redis: Redis, url: string, logger: Logger): void {
-  let lost = false;
+  let byUrl = outages.get(logger);
+  if (!byUrl) outages.set(logger, (byUrl = new Map()));
+  let state = byUrl.get(url);
+  if (!state) byUrl.set(url, (state = { lost: false }));
+  const shared = state;
   let lastError: unknown;
   redis.on('error', (err: unknown) => {
     lastError = err;
   });
   redis.on('reconnecting', () => {
-    if (lost) return;
-    lost = true;
-    logger.warn({ redisUrl: redactRedisUrl(url) }, `${redisUnreachableMessage(url, lastError)} Retrying until it is back.`);
+    if (shared.lost) return;
+    shared.lost = true;
+    logger.warn({ redisUrl: redactUrl(url) }, `${redisUnreachableMessage(url, lastError)} Retrying until it is back.`);
   });
   redis.on('ready', () => {
-    if (!lost) return;
-    lost = false;
-    logger.info({ redisUrl: redactRedisUrl(url) }, 'Redis is reachable again');
+    if (!shared.lost) return;
+    shared.lost = false;
+    logger.info({ redisUrl: redactUrl(url) }, 'Redis is reachable again');
   });
 }

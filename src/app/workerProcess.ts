@@ -1,11 +1,12 @@
 import type { Telemetry, Worker } from 'bullmq';
-import type { Config } from '../config.js';
+import { requireCredentials, type Config } from '../config.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { guardTokenSource } from '../discovery/healthGuard.js';
 import type { RunObserver } from '../jobs/observer.js';
 import { createReportWorker } from '../jobs/reportWorker.js';
 import type { Logger } from '../logger.js';
-import { createRedis } from './redis.js';
+import { createRedis, isRedisUnreachable, logRedisAvailability } from './redis.js';
+import { postgresUnreachableMessage } from './processOps.js';
 import { createRedisLimiter } from '../throttle/redisLimiter.js';
 import { createRunDeps, limiterSettings } from './runDeps.js';
 
@@ -21,11 +22,25 @@ export async function startWorkerProcess(
   logger: Logger,
   options: { observer?: RunObserver; telemetry?: Telemetry | undefined } = {},
 ): Promise<RunningWorker> {
-  await ensureDatabase(config.databaseUrl);
+  // Everything that can fail at start fails before a connection is opened, with one line to act on.
+  requireCredentials(config);
+  await ensureDatabase(config.databaseUrl).catch((err: unknown) => {
+    throw new Error(postgresUnreachableMessage(config.databaseUrl, err), { cause: err });
+  });
+  // An unreachable Redis is not a reason to stop: the connection retries until it is back (logged once).
   const connection = createRedis(config.redisUrl);
+  logRedisAvailability(connection, config.redisUrl, logger);
   const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config));
-  const { deps, close } = await createRunDeps(config, logger, { limiter, ...(options.observer ? { observer: options.observer } : {}) });
-  await runMigrations(deps.database.pool, { reports: deps.reports });
+  let started: Awaited<ReturnType<typeof createRunDeps>> | undefined;
+  try {
+    started = await createRunDeps(config, logger, { limiter, ...(options.observer ? { observer: options.observer } : {}) });
+    await runMigrations(started.deps.database.pool, { reports: started.deps.reports });
+  } catch (err) {
+    connection.disconnect();
+    await started?.close();
+    throw err;
+  }
+  const { deps, close } = started;
   // Jobs of a connection marked needs_reauth fail fast with the recorded reason.
   const workerDeps = { ...deps, tokens: guardTokenSource(deps.tokens, deps.database.db) };
   const worker = createReportWorker(workerDeps, {
@@ -38,7 +53,10 @@ export async function startWorkerProcess(
     backoffMs: config.worker.backoffMs,
     telemetry: options.telemetry,
   });
-  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  // BullMQ reports every failed reconnect attempt here; logRedisAvailability has said it once already.
+  worker.on('error', (err) => {
+    if (!isRedisUnreachable(err, config.redisUrl)) logger.error({ err }, 'worker error');
+  });
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be retried from its last step'));
   logger.info(
     { queue: worker.name, prefix: config.queuePrefix, concurrency: config.worker.concurrency },

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_DASHBOARD_PORT, startDashboard } from '../app/dashboardProcess.js';
 import { createProcessObservability } from '../app/observability.js';
+import { assertPostgresReachable } from '../app/processOps.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { assertSafeBinding } from '../dashboard/auth.js';
 import { createLogger } from '../logger.js';
@@ -18,6 +19,9 @@ export function registerDashboard(program: Command): void {
       if (options.port !== undefined && !/^\d{1,5}$/.test(options.port)) throw new ConfigError(`Invalid configuration:\n  --port: not a port number: ${options.port}`);
       // Before connecting anywhere: an unauthenticated dashboard off loopback is a configuration error.
       assertSafeBinding(host, config.dashboard);
+      // Its gauges and alert checks read Postgres: unreachable at start is one line and exit 1. Redis may
+      // be away (the board then shows nothing and /readyz says why until it is back).
+      await assertPostgresReachable(config.databaseUrl);
       const obs = createProcessObservability(config, logger, { alerts: false });
       const dashboard = await startDashboard(config, logger, obs, {
         host,

@@ -1,7 +1,8 @@
 import { QueueEvents } from 'bullmq';
 import type { Command } from 'commander';
 import { createProcessObservability } from '../app/observability.js';
-import { createRedis } from '../app/redis.js';
+import { assertPostgresReachable } from '../app/processOps.js';
+import { assertRedisReachable, createRedis, redactUrl } from '../app/redis.js';
 import { startWorkerProcess } from '../app/workerProcess.js';
 import { loadConfig, type Config } from '../config.js';
 import { createReportQueue, enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
@@ -27,6 +28,10 @@ export function registerDemo(program: Command): void {
       const started = Date.now();
       const base = loadConfig();
       const logger = cliLogger(base.logLevel === 'info' ? 'warn' : base.logLevel);
+      // The demo waits for its own jobs: with Postgres or Redis away it could only hang, so it says which
+      // one and stops before starting anything.
+      await assertPostgresReachable(base.databaseUrl);
+      await assertRedisReachable(base.redisUrl);
       const simOptions = demoSimulatorOptions();
       const sim = await startSimulator({ ...simOptions, generationMs: 1_500 });
       // Everything Microsoft- and Nango-facing points at the simulator; Postgres and Redis are the real ones.
@@ -51,11 +56,19 @@ export function registerDemo(program: Command): void {
       process.stdout.write(`Simulator: ${api} (MSADS_API=${config.msads.api})\nDatabase:  ${redactUrl(config.databaseUrl)}\nRedis:     ${redactUrl(config.redisUrl)}\n`);
 
       const obs = createProcessObservability(config, logger);
-      const running = await startWorkerProcess(config, logger, { observer: obs.observer, telemetry: obs.telemetry?.bullmq });
-      const connection = createRedis(config.redisUrl, 'producer');
+      const running = await startWorkerProcess(config, logger, { observer: obs.observer, telemetry: obs.telemetry?.bullmq }).catch(async (err: unknown) => {
+        await obs.close();
+        await sim.close();
+        throw err;
+      });
+      // 'service': a Redis restart during the demo delays it instead of ending it (it was reachable at start).
+      const connection = createRedis(config.redisUrl, 'service');
       const queue = createReportQueue(connection, config.queuePrefix, config.queues.reports);
       const eventsConnection = createRedis(config.redisUrl);
       const events = new QueueEvents(config.queues.reports, { connection: eventsConnection, prefix: config.queuePrefix });
+      // Without listeners BullMQ prints a stack trace per reconnect attempt; the worker's connection logs an outage once.
+      queue.on('error', () => undefined);
+      events.on('error', () => undefined);
       try {
         await events.waitUntilReady();
         const window = lastDays(7, Date.now());
@@ -109,10 +122,4 @@ export function registerDemo(program: Command): void {
         await sim.close();
       }
     });
-}
-
-function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createProcessObservability } from '../app/observability.js';
-import { startProcessOps } from '../app/processOps.js';
+import { assertPostgresReachable, startProcessOps } from '../app/processOps.js';
 import { runTickOnce, startSchedulerProcess } from '../app/schedulerProcess.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -20,10 +20,16 @@ export function registerScheduler(program: Command): void {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
       }
+      // Postgres first: a scheduler that cannot reach it exits now with one line, instead of looking started.
+      await assertPostgresReachable(config.databaseUrl);
       const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false });
       // /metrics, /healthz, /readyz on METRICS_PORT, and the periodic connection health and freshness alerts.
       const obs = createProcessObservability(config, logger, { alerts: false });
-      const ops = await startProcessOps(config, logger, obs, { alertMonitor: true });
+      const ops = await startProcessOps(config, logger, obs, { alertMonitor: true }).catch(async (err: unknown) => {
+        await running.stop(0);
+        await obs.close();
+        throw err;
+      });
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');

@@ -17,8 +17,20 @@ export function registerWorker(program: Command): void {
       if (config.dashboard.port !== undefined) assertSafeBinding(config.dashboard.host, config.dashboard);
       // Metrics, OpenTelemetry and alerts of this process's runs; DASHBOARD_PORT / METRICS_PORT serve them.
       const obs = createProcessObservability(config, logger);
-      const running = await startWorkerProcess(config, logger, { observer: obs.observer, telemetry: obs.telemetry?.bullmq });
-      const ops = await startProcessOps(config, logger, obs);
+      // A start that fails (configuration, Postgres) closes what it opened; the command then exits at once.
+      const started = await (async () => {
+        const running = await startWorkerProcess(config, logger, { observer: obs.observer, telemetry: obs.telemetry?.bullmq });
+        try {
+          return { running, ops: await startProcessOps(config, logger, obs) };
+        } catch (err) {
+          await running.stop(0);
+          throw err;
+        }
+      })().catch(async (err: unknown) => {
+        await obs.close();
+        throw err;
+      });
+      const { running, ops } = started;
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
