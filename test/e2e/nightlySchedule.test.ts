@@ -183,7 +183,7 @@ describe('nightly schedule', () => {
       const listing = await runCli(['connections'], env.env);
       expect(listing.code).toBe(0);
       expect(listing.stdout).toMatch(/conn-c\s+NEEDS REAUTH/);
-      expect(listing.stdout).toMatch(/111000004\s+\S+\s+Account 111000004\s+1100001\s+\S+\s+\S+\s+Inactive\s+no: status/);
+      expect(listing.stdout).toMatch(/111000004\s+\S+\s+Account 111000004\s+1100001\s+\S+\s+\S+\s+Inactive\s+ok\s+no: status/);
     } finally {
       env.sim.faults.revokedConnections.delete('conn-c');
     }
