@@ -53,7 +53,8 @@ const SHORT: ChaosProfile = {
   postgresDownMs: 18_000,
   freezeMs: 9_000,
   graceSeconds: 3,
-  settleMs: 60_000,
+  // The reconciler touches no run written in the last two minutes: room for it after the wipe.
+  settleMs: 100_000,
 };
 
 /** `--short`, `--seconds N`, `--workers N`, `--kills N`, `--settle-seconds N`; unknown options are refused. */

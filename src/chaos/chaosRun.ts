@@ -96,6 +96,12 @@ async function nonFinalRuns(database: Database): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** Waits (bounded) until at least n runs are in flight, so the next fault meets work in progress. */
+async function waitForOpenRuns(database: Database, n: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await nonFinalRuns(database)) < n) await sleep(200);
+}
+
 async function unsettledJobs(queue: Queue): Promise<number> {
   const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
   return Object.values(counts).reduce((a, n) => a + n, 0);
@@ -162,12 +168,11 @@ async function main(): Promise<number> {
   const killer = startKiller(deps);
   await deployDuringLoad(deps, Math.round(profile.graceSeconds * 400));
   await redisCrashWithAof(deps);
-  await freezeDuringLoad(deps);
   await enqueueWave(1);
-  await sleep(3_000);
-  await postgresOutage(deps);
-  await enqueueWave(2);
-  await deployDuringLoad(deps, (profile.graceSeconds + 10) * 1_000);
+  await waitForOpenRuns(database, 5, 20_000);
+  // Early in the script: the reconciler leaves runs alone for a while after their last write (its
+  // grace), so the runs Redis loses must have time to come back before the faults end.
+  const openAtWipe = await nonFinalRuns(database);
   const wipeAt = await redisCrashLosingEverything(deps);
   const enqueuedBeforeWipe = new Set(enqueued);
   // The operator's part after Redis lost everything: windows that left no trace in the ledger (never
@@ -176,7 +181,12 @@ async function main(): Promise<number> {
   const replanned = planned.filter((w) => enqueued.has(w.jobId) && !withRuns.has(w.jobId));
   await enqueueWindows(queue, replanned);
   log(`operator: re-enqueued ${replanned.length} windows that had no run when Redis lost everything`);
+  await enqueueWave(2);
+  await freezeDuringLoad(deps);
+  await waitForOpenRuns(database, 5, 20_000);
+  await postgresOutage(deps);
   await enqueueWave(3);
+  await deployDuringLoad(deps, (profile.graceSeconds + 10) * 1_000);
   await killer.done;
   const throttleFigures = { throttled: sim.stats.faultsReturned['117'] ?? 0, calls: sim.stats.submits + sim.stats.polls + Object.values(sim.stats.faultsReturned).reduce((a, n) => a + n, 0) };
   throttling.stop();
@@ -230,7 +240,7 @@ async function main(): Promise<number> {
     ['frozen worker (SIGSTOP → stalls seen)', record.freezes.map((z) => (z.duringLoad ? `${z.ms} ms → ${z.stallsSeen}` : 'no load found')).join('; ')],
     ['redis crashes (AOF / data lost)', `${record.redisAofRestarts} / ${record.redisWipes.length}`],
     ['postgres outages', record.postgresOutagesMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')],
-    ['windows lost with Redis, re-enqueued by the operator', `${f.lostInWipe} lost, ${replanned.length} re-enqueued (no run yet)`],
+    ['Redis data loss: runs open / finished records lost / re-enqueued', `${openAtWipe} / ${f.lostInWipe} / ${replanned.length} (windows without a run)`],
     ['throttled Reporting calls', `${throttleFigures.throttled} of ≈${throttleFigures.calls} (${((100 * throttleFigures.throttled) / Math.max(1, throttleFigures.calls)).toFixed(0)} %)`],
     ['other simulator faults armed', record.sprinkled],
     ['worker processes started / unexpected exits', `${fleet.figures.workersStarted} / ${fleet.figures.unexpectedExits.worker} (scheduler ${fleet.figures.unexpectedExits.scheduler})`],
