@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { OpenRun, RunFailureRecord } from '../db/reconcileRuns.js';
-import { parseReportJobData, type ReportJobData } from './reportJobData.js';
+import { jobFailureSchema, parseReportJobData, type ReportJobData } from './reportJobData.js';
+import { defaultRunPolicy } from './runPolicy.js';
 
 /**
  * Postgres is the truth, Redis is the engine: the pure decision of the reconciler. One non-final ledger
@@ -10,9 +10,9 @@ import { parseReportJobData, type ReportJobData } from './reportJobData.js';
 
 /**
  * Microsoft keeps a ReportRequestId about a day (REPORTING-FACTS §3.1): past this age a re-enqueued run
- * submits anew instead of polling. The same figure as the step machine's (src/jobs/reportRun.ts).
+ * submits anew instead of polling. The run policy's own figure (the step machine decides the same way).
  */
-export const REQUEST_ID_MAX_AGE_MS = 22 * 3_600_000;
+export const REQUEST_ID_MAX_AGE_MS = defaultRunPolicy.requestIdMaxAgeMs;
 
 /** What the queue says of a run's job. runId is the one the job data carries (undefined before its first step). */
 export type JobView =
@@ -40,14 +40,8 @@ export interface ReconcilePolicy {
   abandonAfterMs: number;
 }
 
-/** The classification a worker stores in job data before it fails the job (runFailure's fields). */
-const storedFailureSchema = z.object({
-  errorClass: z.string().min(1),
-  errorCode: z.number().int().optional(),
-  errorName: z.string().optional(),
-  message: z.string(),
-  trackingId: z.string().optional(),
-});
+/** The classification a worker stores in job data before it fails the job. */
+const storedFailureSchema = jobFailureSchema;
 
 const STALLED = /stalled more than allowable limit/;
 
