@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createProcessObservability } from '../app/observability.js';
+import { createConnectionAlertMonitor, createProcessObservability } from '../app/observability.js';
 import { assertPostgresReachable, startProcessOps } from '../app/processOps.js';
 import { runTickOnce, startSchedulerProcess } from '../app/schedulerProcess.js';
 import { loadConfig } from '../config.js';
@@ -22,19 +22,27 @@ export function registerScheduler(program: Command): void {
       }
       // Postgres first: a scheduler that cannot reach it exits now with one line, instead of looking started.
       await assertPostgresReachable(config.databaseUrl);
-      const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false });
-      // /metrics, /healthz, /readyz on METRICS_PORT, and the periodic connection health and freshness alerts.
+      // /metrics, /healthz, /readyz on METRICS_PORT, served before the scheduler starts: a start that
+      // waits for Redis shows as not ready.
       const obs = createProcessObservability(config, logger, { alerts: false });
-      const ops = await startProcessOps(config, logger, obs, { alertMonitor: true }).catch(async (err: unknown) => {
-        await running.stop(0);
+      const ops = await startProcessOps(config, logger, obs).catch(async (err: unknown) => {
         await obs.close();
         throw err;
       });
+      const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false }).catch(async (err: unknown) => {
+        await ops.stop();
+        await obs.close();
+        throw err;
+      });
+      // The periodic connection health and freshness alerts, once the scheduler has migrated the database.
+      const monitor = createConnectionAlertMonitor(config, logger, obs);
+      monitor.start(config.alerts.checkIntervalMs);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
           void running
             .stop(Number(options.grace) * 1000)
+            .then(() => monitor.stop())
             .then(() => ops.stop())
             .then(() => obs.close())
             .then(resolve, resolve);
