@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { ReportFileError } from '../errors.js';
 import { checkHeaderColumns, readHeader, type CsvHeader } from './csvHeader.js';
-import { RecordScanner, recordFields, splitRecords } from './csvRecords.js';
+import { RecordScanner, recordFields, splitRecords, type RecordSpan } from './csvRecords.js';
 
 /**
  * Turns a Microsoft report CSV into the bytes of `COPY … FROM STDIN (FORMAT csv)`: the data rows,
@@ -11,6 +11,12 @@ import { RecordScanner, recordFields, splitRecords } from './csvRecords.js';
  *
  * The end is found by holding back the last few records (record boundaries come from quote parity,
  * so a quoted newline never splits a record) and parsing only those at the end of the stream.
+ *
+ * COPY must read the records we pass exactly as we count them (`records`, checked against COPY's
+ * row count by the load). Two things would make it read fewer, silently, so they are refused here:
+ * a record that is exactly `\.` (COPY's end-of-data marker: it would stop there and report success)
+ * and a '\r' outside quotes that does not end a CRLF (COPY would split lines there, and `\.` after
+ * it ends the data too). A quoted `\.` is data to COPY, and is loaded as such.
  */
 
 /** Non-blank records held back: room for a Total row and the footer, with margin. */
@@ -21,14 +27,20 @@ const MAX_HEAD_BYTES = 1024 * 1024;
 
 const FOOTER = /^\s*[©@]?\s*\d{4}\s+Microsoft Corporation\.\s*All rights reserved/i;
 
-/** A trailing record that is not data: blank, the copyright footer or a "Total" row. */
-function isTrailer(record: Uint8Array, blank: boolean): boolean {
-  if (blank) return true;
+/** Microsoft's copyright line, the footer's last record. */
+function isCopyright(record: Uint8Array): boolean {
   const fields = recordFields(record);
-  if (fields === null) return false;
-  const first = (fields[0] ?? '').trim();
-  if (fields.length === 1 && FOOTER.test(first)) return true;
-  return first === 'Total';
+  return fields?.length === 1 && FOOTER.test((fields[0] as string).trim());
+}
+
+const BACKSLASH = 0x5c;
+const DOT = 0x2e;
+
+/** `\.` alone on its line, with the line's end or without (the file's last bytes). */
+function isEndMarker(bytes: Uint8Array): boolean {
+  if (bytes[0] !== BACKSLASH || bytes[1] !== DOT) return false;
+  const rest = bytes.subarray(2);
+  return rest.length === 0 || (rest.length === 1 && (rest[0] === 0x0a || rest[0] === 0x0d)) || (rest.length === 2 && rest[0] === 0x0d && rest[1] === 0x0a);
 }
 
 export class CsvToCopy extends Transform {
@@ -49,6 +61,14 @@ export class CsvToCopy extends Transform {
   private ends: number[] = [];
   private lastEnd = 0;
   private releasable = 0;
+  /** Whether `releasable` lies inside a quoted field (only when a record outgrew MAX_HELD_BYTES). */
+  private releasableQuoted = false;
+  /** Records the scanner saw end in the body, blank ones included: COPY reads those too. */
+  private recordEnds = 0;
+  private pushedRecords: number | undefined;
+  private firstDataLine = 1;
+  /** Position of AccountId in the header, -1 if the report has none. */
+  private accountIdAt = -1;
 
   constructor(private readonly requestedColumns: readonly string[]) {
     super();
@@ -71,24 +91,63 @@ export class CsvToCopy extends Transform {
     }
   }
 
+  /** The records passed to COPY, blank ones included; known once the stream has ended. */
+  get records(): number {
+    if (this.pushedRecords === undefined) throw new Error('CsvToCopy.records is known only once the stream has ended');
+    return this.pushedRecords;
+  }
+
   override _flush(callback: TransformCallback): void {
     try {
       if (!this.headerRead) this.readHead(Buffer.alloc(0), true);
       this.release();
       const tail = Buffer.concat(this.held);
-      const spans = splitRecords(tail);
-      let keep = spans.length;
-      while (keep > 0) {
-        const span = spans[keep - 1] as (typeof spans)[number];
-        if (!isTrailer(tail.subarray(span.start, span.next), span.blank)) break;
-        keep--;
-      }
-      const end = keep === 0 ? 0 : (spans[keep - 1] as (typeof spans)[number]).next;
+      const spans = splitRecords(tail, this.releasableQuoted);
+      const record = (k: number) => tail.subarray((spans[k] as RecordSpan).start, (spans[k] as RecordSpan).next);
+      const last = spans[spans.length - 1];
+      const unterminated = last !== undefined && tail[last.next - 1] !== 0x0a;
+      if (unterminated && isEndMarker(record(spans.length - 1))) throw this.endMarkerError(this.scanner.newlines);
+      const keep = this.dataRecordsOf(spans, record);
+      const end = keep === 0 ? 0 : (spans[keep - 1] as RecordSpan).next;
       if (end > 0) this.push(tail.subarray(0, end));
+      this.pushedRecords = this.recordEnds + (unterminated ? 1 : 0) - (spans.length - keep);
       callback();
     } catch (err) {
       callback(err as Error);
     }
+  }
+
+  /**
+   * How many of the tail's records are data: all but trailing blank lines and Microsoft's footer. The
+   * footer exists only when the request asks for it (we set ExcludeReportFooter, REPORT_FILE_OPTIONS):
+   * the copyright line, and before it possibly a summary row whose first field is "Total". Such a row
+   * is dropped only there and only without an account id, which every data row of a report that
+   * has the column carries: a campaign or account named "Total" is data, wherever it sits.
+   */
+  private dataRecordsOf(spans: readonly RecordSpan[], record: (k: number) => Uint8Array): number {
+    let keep = spans.length;
+    const skipBlank = () => {
+      while (keep > 0 && (spans[keep - 1] as RecordSpan).blank) keep--;
+    };
+    skipBlank();
+    if (keep === 0 || !isCopyright(record(keep - 1))) return keep;
+    keep--;
+    skipBlank();
+    if (keep > 0 && this.isSummaryRow(record(keep - 1))) keep--;
+    return keep;
+  }
+
+  private isSummaryRow(bytes: Uint8Array): boolean {
+    const fields = recordFields(bytes);
+    if (fields === null || (fields[0] ?? '').trim() !== 'Total') return false;
+    return this.accountIdAt === -1 || (fields[this.accountIdAt] ?? '').trim() === '';
+  }
+
+  private endMarkerError(newlinesBefore: number): ReportFileError {
+    return new ReportFileError(
+      'bad_csv',
+      `line ${this.firstDataLine + newlinesBefore} is \\., which Postgres' COPY takes for the end of the data; refusing the file rather than loading the rows before it`,
+    );
   }
 
   override _destroy(err: Error | null, callback: (error: Error | null) => void): void {
@@ -109,6 +168,8 @@ export class CsvToCopy extends Transform {
       return;
     }
     checkHeaderColumns(found.header.columns, this.requestedColumns);
+    this.firstDataLine = found.header.firstDataLine;
+    this.accountIdAt = found.header.columns.indexOf('AccountId');
     this.headerRead = true;
     this.head = [];
     this.resolveHeader(found.header);
@@ -120,17 +181,60 @@ export class CsvToCopy extends Transform {
     const base = this.heldStart + this.heldBytes;
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    this.scanner.scan(chunk, (next, blank) => {
-      this.lastEnd = base + next;
-      if (blank) return;
-      this.ends.push(base + next);
-      if (this.ends.length > KEEP_RECORDS) this.releasable = this.ends.shift() as number;
-    });
+    this.scanner.scan(
+      chunk,
+      (next, blank, newlines) => {
+        const start = this.lastEnd;
+        this.lastEnd = base + next;
+        this.recordEnds++;
+        // Only a record of 3 or 4 bytes can be "\.\n" or "\.\r\n": the common case costs one compare.
+        const length = this.lastEnd - start;
+        if ((length === 3 || length === 4) && start >= this.heldStart && isEndMarker(this.heldBytesAt(start, length))) {
+          throw this.endMarkerError(newlines - 1);
+        }
+        if (blank) return;
+        this.ends.push(base + next);
+        if (this.ends.length > KEEP_RECORDS) {
+          this.releasable = this.ends.shift() as number;
+          this.releasableQuoted = false;
+        }
+      },
+      (newlinesBefore) => {
+        throw new ReportFileError(
+          'bad_csv',
+          `line ${this.firstDataLine + newlinesBefore} has a carriage return outside quotes that does not end the line; ` +
+            "Postgres' COPY could end a row there, so the file is refused",
+        );
+      },
+    );
     if (this.heldBytes - (this.releasable - this.heldStart) > MAX_HELD_BYTES) {
-      this.releasable = Math.max(this.releasable, this.lastEnd);
-      if (this.heldBytes - (this.releasable - this.heldStart) > MAX_HELD_BYTES) this.releasable = base + chunk.length;
+      if (this.lastEnd > this.releasable) {
+        this.releasable = this.lastEnd;
+        this.releasableQuoted = false;
+      }
+      if (this.heldBytes - (this.releasable - this.heldStart) > MAX_HELD_BYTES) {
+        this.releasable = base + chunk.length;
+        this.releasableQuoted = this.scanner.inQuotes;
+      }
       this.ends = [];
     }
+  }
+
+  /** `length` held bytes from absolute offset `at` (rare: only for records of a few bytes). */
+  private heldBytesAt(at: number, length: number): Buffer {
+    const out = Buffer.alloc(length);
+    let offset = this.heldStart;
+    let copied = 0;
+    for (const chunk of this.held) {
+      const end = offset + chunk.length;
+      if (end > at + copied && copied < length) {
+        const from = at + copied - offset;
+        copied += chunk.copy(out, copied, from, Math.min(chunk.length, from + length - copied));
+      }
+      offset = end;
+      if (copied === length) break;
+    }
+    return out;
   }
 
   /** Pushes held bytes up to the release point. */

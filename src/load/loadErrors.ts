@@ -45,6 +45,14 @@ export function copyError(err: unknown, firstDataLine: number | undefined): unkn
   return err;
 }
 
+/** COPY read another number of rows than the file has records: loading it would lose (or invent) rows. */
+export function recordCountError(records: number, rows: number): ReportFileError {
+  return new ReportFileError(
+    'record_count_mismatch',
+    `the report CSV holds ${records} records but Postgres' COPY read ${rows} rows; refusing the file rather than loading part of it`,
+  );
+}
+
 /** The window the load replaces: account id, first day, last day. */
 export type LoadWindow = readonly [accountId: string, from: string, to: string];
 

@@ -7,7 +7,7 @@ import type { Aggregation, ReportDefinition } from '../reports/catalog.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CsvHeader } from './csvHeader.js';
 import { CsvToCopy } from './csvToCopy.js';
-import { copyError, insertError, outsideWindowError, type LoadWindow } from './loadErrors.js';
+import { copyError, insertError, outsideWindowError, recordCountError, type LoadWindow } from './loadErrors.js';
 import { copyStageSql, createStageSql, deleteWindowSql, insertFromStageSql, type LoadShape } from './loadSql.js';
 import { openReportCsv } from './reportEntry.js';
 
@@ -109,6 +109,8 @@ async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readabl
   } catch (err) {
     throw copyError(err, header?.firstDataLine);
   }
+  // Counted by us, not by COPY: COPY can end early and still report success (its `\.` end marker).
+  if (rows !== toCopy.records) throw recordCountError(toCopy.records, rows);
   return { header: header as CsvHeader, rows };
 }
 
