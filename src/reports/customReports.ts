@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseAggregation, type Aggregation } from './aggregations.js';
 import { reportNames, tableName, type ReportDefinition } from './catalog.js';
 import { requestTypes, type ReportRequestType } from './columnEnums.js';
+import { customReportNameClashes } from './customReportNames.js';
 import { supportedAggregations } from './requestRules.js';
 import { columnProblems } from './validateRequest.js';
 
@@ -61,9 +62,9 @@ export function customReportDefinition(custom: CustomReport): ReportDefinition {
   };
 }
 
-/** Everything wrong with a custom report, each naming the column or aggregation. */
+/** Everything wrong with a custom report, each naming the column, aggregation or clashing name. */
 export function customReportProblems(def: ReportDefinition): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...customReportNameClashes(def)];
   for (const aggregation of def.aggregations) {
     if (!supportedAggregations(def.requestType).includes(aggregation)) {
       problems.push(`${def.requestType} does not support ${aggregation} aggregation`);
