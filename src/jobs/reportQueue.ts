@@ -24,7 +24,11 @@ export function reportJobOptions(attempts: number): JobsOptions {
 }
 
 export function createReportQueue(connection: ConnectionOptions, prefix: string, name: string = REPORT_QUEUE, telemetry?: Telemetry): Queue {
-  return new Queue(name, { connection, prefix, ...(telemetry ? { telemetry } : {}) });
+  const queue = new Queue(name, { connection, prefix, ...(telemetry ? { telemetry } : {}) });
+  // Without a listener BullMQ prints every connection error with its stack; callers report Redis
+  // outages themselves in one line (src/app/redis.ts), and a failed command still rejects.
+  queue.on('error', () => undefined);
+  return queue;
 }
 
 export type EnqueueResult = { jobId: string; outcome: 'added' | 'already-queued' | 're-added' };
