@@ -29,7 +29,8 @@ export function registerScheduler(program: Command): void {
         await obs.close();
         throw err;
       });
-      const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false }).catch(async (err: unknown) => {
+      // The reconciler counts msads_reconciled_runs_total{action} into this process's /metrics registry.
+      const running = await startSchedulerProcess(config, logger, { tickNow: options.tickNow ?? false, registry: obs.registry }).catch(async (err: unknown) => {
         await ops.stop();
         await obs.close();
         throw err;
