@@ -19,7 +19,7 @@ export function desiredComments(specs: readonly ReportTableSpec[]): Comment[] {
   const out: Comment[] = [];
   for (const spec of specs) {
     out.push({ table: spec.name, column: null, text: spec.description });
-    for (const c of spec.columns) out.push({ table: spec.name, column: c.sqlName, text: c.description });
+    for (const c of [...spec.columns, ...spec.retired]) out.push({ table: spec.name, column: c.sqlName, text: c.description });
   }
   for (const [table, doc] of Object.entries(tableDocs)) {
     out.push({ table, column: null, text: doc.description });

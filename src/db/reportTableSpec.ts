@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { isOrdinalPeriod, windowKind, type Aggregation } from '../reports/aggregations.js';
-import { reportColumns, tableName, type ReportColumn, type ReportDefinition } from '../reports/catalog.js';
+import { reportColumns, retiredColumns, tableName, type ReportColumn, type ReportDefinition } from '../reports/catalog.js';
 import { columnDescription, tableDescription } from '../reports/describe.js';
 
 /**
@@ -34,6 +34,11 @@ export interface ReportTableSpec {
   columns: TableColumn[];
   /** The requested columns, as they appear in the CSV. */
   csvColumns: ReportColumn[];
+  /**
+   * Columns the table keeps that are no longer requested (ReportDefinition.retiredColumns): nullable,
+   * never written by a load (not in `columns`), so rows loaded since have NULL there.
+   */
+  retired: TableColumn[];
   /** The column rows are replaced by: TimePeriod or Date (calendar and hourly tables), window_start (snapshots). */
   period: TableColumn;
   /** Unique key: leading columns as they are, then one md5 over every other attribute (see keyHashSql). */
@@ -101,12 +106,21 @@ export function reportTableSpec(report: ReportDefinition, aggregation: Aggregati
   if (leadPeriod.length === 0) throw new Error(`report ${report.name} has no TimePeriod or Date column for ${aggregation} rows`);
   const lead = [account, ...leadPeriod];
   const hashed = columns.filter((c) => c.role === 'attribute' && !lead.includes(c));
+  const retired: TableColumn[] = retiredColumns(report, aggregation).map(({ reason, ...c }) => ({
+    sqlName: c.sqlName,
+    sqlType: sqlTypeOf(c, aggregation),
+    notNull: false,
+    role: c.role,
+    source: { kind: 'csv', column: c },
+    description: `${columnDescription(c.name, aggregation)} No longer requested (${reason}): NULL in rows loaded since.`,
+  }));
   return {
     name,
     report,
     aggregation,
     columns,
     csvColumns,
+    retired,
     period: leadPeriod[0] as TableColumn,
     key: { name: `${name}_key`, lead, hashed },
     description: tableDescription(report, aggregation),

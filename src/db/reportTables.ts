@@ -43,7 +43,7 @@ function columnBuilder(column: TableColumn): PgColumnBuilderBase {
 export function buildReportTable(report: ReportDefinition, aggregation: Aggregation) {
   const spec = reportTableSpec(report, aggregation);
   const columns: Record<string, PgColumnBuilderBase> = {};
-  for (const column of spec.columns) columns[column.sqlName] = columnBuilder(column);
+  for (const column of [...spec.columns, ...spec.retired]) columns[column.sqlName] = columnBuilder(column);
   return pgTable(spec.name, columns, (t) => [
     uniqueIndex(spec.key.name).on(
       ...(spec.key.lead.map((c) => t[c.sqlName]) as [never, ...never[]]),

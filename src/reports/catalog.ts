@@ -25,8 +25,19 @@ export interface ReportDefinition {
    */
   columns: readonly string[];
   description: string;
+  /**
+   * Columns a built-in report requested once and no longer does (they broke one of Microsoft's column
+   * rules). Its tables keep them, NULL in rows loaded since, so no migration drops values already loaded.
+   */
+  retiredColumns?: readonly RetiredColumn[];
   /** Declared in the configuration: its tables are made by `migrate` at runtime, not by drizzle-kit. */
   custom?: boolean;
+}
+
+export interface RetiredColumn {
+  name: string;
+  /** Why it is no longer requested, for the column's COMMENT and docs/SCHEMA.md. */
+  reason: string;
 }
 
 export interface ReportColumn {
@@ -53,8 +64,17 @@ export function requestColumns(report: ReportDefinition, aggregation: Aggregatio
   return report.columns.filter((c) => grainProblem(c, aggregation) === null);
 }
 
+const reportColumn = (name: string): ReportColumn => ({ name, sqlName: snakeCase(name), ...columnSpec(name) });
+
 export function reportColumns(report: ReportDefinition, aggregation: Aggregation): ReportColumn[] {
-  return requestColumns(report, aggregation).map((name) => ({ name, sqlName: snakeCase(name), ...columnSpec(name) }));
+  return requestColumns(report, aggregation).map(reportColumn);
+}
+
+/** The retired columns the table of `aggregation` kept: those it had while they were requested. */
+export function retiredColumns(report: ReportDefinition, aggregation: Aggregation): (ReportColumn & { reason: string })[] {
+  return (report.retiredColumns ?? [])
+    .filter((c) => grainProblem(c.name, aggregation) === null)
+    .map((c) => ({ ...reportColumn(c.name), reason: c.reason }));
 }
 
 /** Every catalog entry must name columns that exist in Microsoft's enum for its request type. */

@@ -1,9 +1,13 @@
 import type { Aggregation } from './aggregations.js';
 import { requestTypes, type ReportRequestType } from './columnEnums.js';
+import { refusedByHour, usesHourlyData } from './columnRules.js';
+
+export { COLUMN_RESTRICTIONS, REQUIRED_COLUMNS, restrictionViolations } from './columnRules.js';
 
 /**
  * Microsoft's rules for report requests that the schema cannot express, as data (REPORTING-FACTS §3.3,
- * §4 notes, §6.4). Validation, the built-in catalog's per-aggregation column sets and the simulator all
+ * §4 notes, §6.4): retention, aggregations and column grains here, the documented column rules in
+ * columnRules.ts. Validation, the built-in catalog's per-aggregation column sets and the simulator all
  * read these, so a rule lives in one place.
  */
 
@@ -56,8 +60,6 @@ const RETENTION: Partial<Record<ReportRequestType, Retention>> = {
   AssetGroupPerformanceReportRequest: STANDARD,
 };
 
-const usesHourlyData = (aggregation: Aggregation) => aggregation === 'Hourly' || aggregation === 'HourOfDay';
-
 /** How far back Microsoft keeps data for this request type at this aggregation; undefined if not documented. */
 export function retentionSpan(requestType: ReportRequestType, aggregation: Aggregation): Span | null | undefined {
   const retention = RETENTION[requestType];
@@ -79,8 +81,10 @@ export function supportedAggregations(requestType: ReportRequestType): readonly 
 }
 
 /**
- * Impression-share style columns. Microsoft does not serve them by hour (REPORTING-FACTS §4 notes, error
- * 2053), and in Account, Campaign and Ad group performance reports they exclude some attributes.
+ * Impression-share style columns: Microsoft serves no usable values for them by hour. Those of
+ * REFUSED_BY_HOUR are refused (error 2053); for the others "the service will not return an error and
+ * you should ignore any performance data returned for this column" ([DOCS] <report>reportcolumn.md).
+ * Built-in reports leave all of them out of Hourly and HourOfDay requests.
  */
 export const IMPRESSION_SHARE_COLUMNS: ReadonlySet<string> = new Set([
   'AbsoluteTopImpressionRatePercent',
@@ -114,10 +118,32 @@ export const HISTORICAL_SCORE_COLUMNS: ReadonlySet<string> = new Set([
   'HistoricalLandingPageExperience',
 ]);
 
-/** Why Microsoft does not serve `column` at `aggregation`, or null when it does. */
+/** A grain Microsoft refuses a column at, with its error code and the documented words. */
+export interface GrainRefusal {
+  code: 2052 | 2053 | 2054;
+  message: string;
+}
+
+/** Why Microsoft refuses `column` at `aggregation` (error 2052, 2053 or 2054), or null when it accepts it. */
+export function grainRefusal(requestType: ReportRequestType, column: string, aggregation: Aggregation): GrainRefusal | null {
+  const hourly = refusedByHour(requestType, column, aggregation);
+  if (hourly) return { code: 2053, message: `is refused with ${aggregation} aggregation (${hourly.source}: "${hourly.wording}")` };
+  if (QUALITY_SCORE_COLUMNS.has(column) && !['Summary', 'Hourly', 'Daily'].includes(aggregation)) {
+    return { code: 2052, message: 'is only available with Hourly, Daily or Summary aggregation (error 2052)' };
+  }
+  if (HISTORICAL_SCORE_COLUMNS.has(column) && aggregation !== 'Daily') {
+    return { code: 2054, message: 'is only available with Daily aggregation (error 2054)' };
+  }
+  return null;
+}
+
+/**
+ * Why a built-in report leaves `column` out at `aggregation`, or null: what Microsoft refuses, and the
+ * impression shares it serves by hour with values to be ignored.
+ */
 export function grainProblem(column: string, aggregation: Aggregation): string | null {
   if (IMPRESSION_SHARE_COLUMNS.has(column) && usesHourlyData(aggregation)) {
-    return `is not available by hour (error 2053; Microsoft's hourly values for it are to be ignored)`;
+    return `has no usable values by hour (Microsoft refuses some with error 2053 and says to ignore the others' hourly values)`;
   }
   if (QUALITY_SCORE_COLUMNS.has(column) && !['Summary', 'Hourly', 'Daily'].includes(aggregation)) {
     return 'is only available with Hourly, Daily or Summary aggregation (error 2052)';
@@ -127,58 +153,3 @@ export function grainProblem(column: string, aggregation: Aggregation): string |
   }
   return null;
 }
-
-interface Exclusion {
-  /** Columns of which any one excludes every column of `attributes`. */
-  columns: ReadonlySet<string>;
-  attributes: readonly string[];
-}
-
-const AUDIENCE_SHARE = new Set([
-  'AudienceImpressionLostToBudgetPercent',
-  'AudienceImpressionLostToRankPercent',
-  'AudienceImpressionSharePercent',
-  'RelativeCtr',
-]);
-const SHARE_VS_ATTRIBUTES = ['BidMatchType', 'DeviceOS', 'Goal', 'GoalType', 'TopVsOther'];
-const AUDIENCE_VS_ATTRIBUTES = ['CustomerId', 'CustomerName', 'DeliveredMatchType'];
-
-/** [DOCS] guides/reports.md#columnrestrictions (REPORTING-FACTS §4 notes). */
-const EXCLUSIONS: Partial<Record<ReportRequestType, readonly Exclusion[]>> = {
-  AccountPerformanceReportRequest: [
-    { columns: IMPRESSION_SHARE_COLUMNS, attributes: SHARE_VS_ATTRIBUTES },
-    { columns: AUDIENCE_SHARE, attributes: AUDIENCE_VS_ATTRIBUTES },
-  ],
-  AdGroupPerformanceReportRequest: [
-    { columns: IMPRESSION_SHARE_COLUMNS, attributes: SHARE_VS_ATTRIBUTES },
-    { columns: AUDIENCE_SHARE, attributes: AUDIENCE_VS_ATTRIBUTES },
-  ],
-  CampaignPerformanceReportRequest: [
-    { columns: IMPRESSION_SHARE_COLUMNS, attributes: [...SHARE_VS_ATTRIBUTES, 'BudgetAssociationStatus', 'BudgetName', 'BudgetStatus'] },
-    { columns: AUDIENCE_SHARE, attributes: AUDIENCE_VS_ATTRIBUTES },
-  ],
-};
-
-/** Pairs of requested columns Microsoft refuses together, e.g. ["ImpressionSharePercent", "DeviceOS"]. */
-export function restrictedPairs(requestType: ReportRequestType, columns: readonly string[]): [string, string][] {
-  const requested = new Set(columns);
-  const pairs: [string, string][] = [];
-  for (const rule of EXCLUSIONS[requestType] ?? []) {
-    const share = columns.find((c) => rule.columns.has(c));
-    if (share === undefined) continue;
-    for (const attribute of rule.attributes) if (requested.has(attribute)) pairs.push([share, attribute]);
-  }
-  return pairs;
-}
-
-/**
- * Columns Microsoft requires besides TimePeriod ([DOCS] <report>reportcolumn.md "Required Columns").
- * TimePeriod itself is required for every aggregation except Summary, and every report needs one
- * attribute and one performance column that is not an impression share; those are checked generally.
- */
-export const REQUIRED_COLUMNS: Partial<Record<ReportRequestType, readonly string[]>> = {
-  SearchQueryPerformanceReportRequest: ['SearchQuery'],
-  GeographicPerformanceReportRequest: ['AccountName'],
-  AgeGenderAudienceReportRequest: ['AccountName', 'AdGroupName', 'AgeGroup', 'Gender'],
-  BudgetSummaryReportRequest: ['AccountName', 'AccountNumber', 'CampaignName', 'CurrencyCode', 'Date'],
-};

@@ -5,21 +5,18 @@ import type { ReportDefinition } from './catalog.js';
 import { requestTypes, type ReportRequestType } from './columnEnums.js';
 import { columnSpec } from './columnTypes.js';
 import { addDays, addMonths } from './periods.js';
-import {
-  describeSpan,
-  grainProblem,
-  IMPRESSION_SHARE_COLUMNS,
-  REQUIRED_COLUMNS,
-  restrictedPairs,
-  retentionSpan,
-  supportedAggregations,
-} from './requestRules.js';
+import { columnPage, GENERAL_REQUIREMENT, missingRequired, REQUIRED_ONE_OF, REQUIRED_WORDING, restrictionViolations } from './columnRules.js';
+import { describeSpan, grainRefusal, IMPRESSION_SHARE_COLUMNS, retentionSpan, supportedAggregations } from './requestRules.js';
 
 /**
  * Checks a report request before any call to Microsoft, so a mistake is a clear message naming the
  * column, not a 2xxx fault minutes later. columnProblems() holds the rules that depend on the columns
- * and aggregation only; configuration uses it to refuse a bad custom report at start.
+ * and aggregation only; configuration uses it to refuse a bad custom report at start. A refusal of one
+ * of Microsoft's documented column rules quotes the rule's words and names its page (columnRules.ts).
  */
+
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+const plural = (word: string, items: readonly unknown[]) => (items.length === 1 ? word : `${word}s`);
 
 const isPerformanceColumn = (c: string) => columnSpec(c).role === 'metric' && !IMPRESSION_SHARE_COLUMNS.has(c);
 
@@ -46,21 +43,28 @@ export function columnProblems(requestType: ReportRequestType, columns: readonly
       problems.push(`column "TimePeriod" is required with ${aggregation} aggregation (without it Microsoft silently falls back to Summary)`);
     }
   }
-  for (const required of REQUIRED_COLUMNS[requestType] ?? []) {
-    if (!seen.has(required)) problems.push(`column "${required}" is required by ${requestType}`);
+  const missing = missingRequired(requestType, columns);
+  for (const required of missing.columns) {
+    problems.push(`column "${required}" is required by ${requestType} (${columnPage(requestType, 'requiredcolumns')}: "${REQUIRED_WORDING}")`);
   }
+  const oneOf = REQUIRED_ONE_OF[requestType];
+  if (missing.oneOf && oneOf) problems.push(`one of ${quoted(missing.oneOf)} is required by ${requestType} (${oneOf.source}: "${oneOf.wording}")`);
+  const general = `${GENERAL_REQUIREMENT.source}: "${GENERAL_REQUIREMENT.wording}"`;
   if (!columns.some((c) => allowed.has(c) && c !== 'TimePeriod' && columnSpec(c).role === 'attribute')) {
-    problems.push('no attribute column requested (Microsoft requires at least one, e.g. AccountId)');
+    problems.push(`no attribute column requested, e.g. AccountId (${general})`);
   }
   if (enumColumns.some(isPerformanceColumn) && !columns.some(isPerformanceColumn)) {
-    problems.push('no performance column requested (Microsoft requires one that is not an impression share, e.g. Impressions)');
+    problems.push(`no performance column requested that is not an impression share, e.g. Impressions (${general})`);
   }
-  for (const [share, attribute] of restrictedPairs(requestType, columns)) {
-    problems.push(`column "${share}" cannot be requested together with "${attribute}" (Microsoft's column restrictions)`);
+  for (const { rule, statistics, attributes } of restrictionViolations(requestType, columns)) {
+    problems.push(
+      `${plural('column', statistics)} ${quoted(statistics)} cannot be requested together with ${quoted(attributes)} ` +
+        `(Microsoft's column restrictions for ${requestType}, ${rule.source}: "${rule.wording}")`,
+    );
   }
   for (const column of columns) {
-    const grain = grainProblem(column, aggregation);
-    if (grain) problems.push(`column "${column}" ${grain}`);
+    const refusal = grainRefusal(requestType, column, aggregation);
+    if (refusal) problems.push(`column "${column}" ${refusal.message}`);
   }
   return problems;
 }

@@ -17,7 +17,9 @@ import {
  * Performance by account, campaign, ad group, ad, keyword and landing page. The account, campaign and
  * ad group reports carry impression share, which Microsoft refuses together with BidMatchType, DeviceOS,
  * Goal, GoalType and TopVsOther (and the Budget* columns): those attributes are left out of their
- * defaults, and the Audience* shares too, so CustomerId and DeliveredMatchType can stay.
+ * defaults, and the Audience* shares too, so CustomerId and DeliveredMatchType can stay. The keyword
+ * report keeps TopVsOther and leaves out the Top and AbsoluteTop rates, which its column page forbids
+ * together with it.
  */
 
 const HOUR_DAY_WEEK_MONTH = ['Hourly', 'Daily', 'Weekly', 'Monthly'] as const;
@@ -147,11 +149,15 @@ export const keywordPerformance: ReportDefinition = {
     'TopVsOther',
     'Language',
     ...STANDARD_METRICS,
-    ...TOP_RATES,
     'CurrentMaxCpc',
     ...QUALITY,
     ...HISTORICAL_QUALITY,
   ]),
+  // TopVsOther splits impressions into top and other placements, which is what these rates summarise.
+  retiredColumns: TOP_RATES.map((name) => ({
+    name,
+    reason: 'Microsoft refuses it together with TopVsOther, reporting-service/keywordperformancereportcolumn.md',
+  })),
 };
 
 export const destinationUrlPerformance: ReportDefinition = {

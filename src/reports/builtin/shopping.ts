@@ -4,12 +4,19 @@ import { ACCOUNT, AD_GROUP, CAMPAIGN, STANDARD_METRICS, TOP_RATES, available } f
 /**
  * Products and Performance Max. The product dimension report has no AccountId column: its rows get the
  * run's account id, like every table (see the table notes in docs/SCHEMA.md).
+ *
+ * Microsoft refuses its impression share and benchmark columns together with AdDistribution, AdId,
+ * AdStatus, ClickType(Id), Goal(Type), Language, LocalStoreCode, Network and TopVsOther
+ * (guides/reports.md#columnrestrictions). The report keeps the attributes, which key its rows, and no
+ * longer requests the shares; its tables keep their columns (retiredColumns).
  */
+
+const PRODUCT_SHARE_REASON = 'Microsoft refuses it together with AdId, Network and Language, guides/reports.md#columnrestrictions';
 
 export const productDimensionPerformance: ReportDefinition = {
   name: 'product_dimension_performance',
   requestType: 'ProductDimensionPerformanceReportRequest',
-  description: 'Shopping performance by product (feed attributes), by period, device and network, with impression share.',
+  description: 'Shopping performance by product (feed attributes), by period, ad, device, network and language.',
   aggregations: ['Hourly', 'Daily', 'Weekly', 'Monthly'],
   columns: available('ProductDimensionPerformanceReportRequest', [
     'TimePeriod',
@@ -41,6 +48,9 @@ export const productDimensionPerformance: ReportDefinition = {
     'AssistedImpressions',
     'AssistedClicks',
     'AssistedConversions',
+    ...TOP_RATES,
+  ]),
+  retiredColumns: [
     'BenchmarkBid',
     'BenchmarkCtr',
     'ImpressionSharePercent',
@@ -48,8 +58,7 @@ export const productDimensionPerformance: ReportDefinition = {
     'ImpressionLostToRankPercent',
     'ClickSharePercent',
     'AbsoluteTopImpressionSharePercent',
-    ...TOP_RATES,
-  ]),
+  ].map((name) => ({ name, reason: PRODUCT_SHARE_REASON })),
 };
 
 export const assetGroupPerformance: ReportDefinition = {
