@@ -1,6 +1,8 @@
 import type { Aggregation } from '../reports/aggregations.js';
 import { requestTypes, type ReportRequestType } from '../reports/columnEnums.js';
-import { grainProblem, HISTORICAL_SCORE_COLUMNS, QUALITY_SCORE_COLUMNS, REQUIRED_COLUMNS, supportedAggregations } from '../reports/requestRules.js';
+import { missingRequired, restrictionViolations } from '../reports/columnRules.js';
+import { columnSpec } from '../reports/columnTypes.js';
+import { grainRefusal, IMPRESSION_SHARE_COLUMNS, supportedAggregations } from '../reports/requestRules.js';
 import { SimFault } from './apiErrors.js';
 import { aggregationAllowsPeriod, calendarDate, DEFAULT_REPORT_TIME_ZONE, predefinedWindow, todayIn, type DayWindow } from './reportTime.js';
 
@@ -107,15 +109,27 @@ function readAggregation(raw: RawReportRequest, columns: readonly string[]): Agg
     if (!columns.includes('TimePeriod')) aggregation = 'Summary';
   }
   if (!supportedAggregations(type).includes(aggregation)) throw new SimFault(2059, { details: `${requestType}: ${aggregation}` });
-  const missing = (REQUIRED_COLUMNS[type] ?? []).filter((c) => !columns.includes(c));
-  if (missing.length > 0) throw new SimFault(2015, { details: missing.join(',') });
-  for (const column of columns) {
-    // Impression shares by hour are served (as empty values), as Microsoft does; the scores are refused.
-    const problem = grainProblem(column, aggregation);
-    if (problem && QUALITY_SCORE_COLUMNS.has(column)) throw new SimFault(2052, { details: column });
-    if (problem && HISTORICAL_SCORE_COLUMNS.has(column)) throw new SimFault(2054, { details: column });
-  }
+  checkColumnRules(type, columns, aggregation);
   return aggregation;
+}
+
+/**
+ * Microsoft's documented column rules (src/reports/columnRules.ts), with its codes: required columns
+ * 2015, no performance column 2017, a restricted combination 2064, a column refused at the grain 2052,
+ * 2053 or 2054. Impression shares Microsoft accepts by hour are served, as empty values.
+ */
+function checkColumnRules(type: ReportRequestType, columns: readonly string[], aggregation: Aggregation): void {
+  const enumColumns: readonly string[] = requestTypes[type].columns;
+  const missing = missingRequired(type, columns);
+  if (missing.columns.length > 0 || missing.oneOf) throw new SimFault(2015, { details: [...missing.columns, ...(missing.oneOf ?? [])].join(',') });
+  const isMeasure = (c: string) => enumColumns.includes(c) && columnSpec(c).role === 'metric' && !IMPRESSION_SHARE_COLUMNS.has(c);
+  if (enumColumns.some(isMeasure) && !columns.some(isMeasure)) throw new SimFault(2017);
+  const restricted = restrictionViolations(type, columns)[0];
+  if (restricted) throw new SimFault(2064, { details: [...restricted.statistics, ...restricted.attributes].join(',') });
+  for (const column of columns) {
+    const refusal = grainRefusal(type, column, aggregation);
+    if (refusal) throw new SimFault(refusal.code, { details: column });
+  }
 }
 
 function readColumns(items: readonly string[] | undefined): string[] {
