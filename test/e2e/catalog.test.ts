@@ -118,6 +118,24 @@ describe('every built-in report × aggregation, end to end', () => {
     expect(nulls.rows[0].percent_units).toBe(true);
   });
 
+  it('keeps the columns built-ins no longer request (Microsoft refuses them together), NULL in rows loaded since', async () => {
+    const pool = env.db.database.pool;
+    const product = await pool.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE impression_share_percent IS NOT NULL OR benchmark_bid IS NOT NULL OR click_share_percent IS NOT NULL)::int AS filled,
+              count(*) FILTER (WHERE ad_id IS NOT NULL AND network IS NOT NULL)::int AS with_attributes
+         FROM product_dimension_performance_daily`,
+    );
+    expect(product.rows[0].n).toBeGreaterThan(0);
+    expect(product.rows[0]).toEqual({ n: product.rows[0].n, filled: 0, with_attributes: product.rows[0].n });
+    const keyword = await pool.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE top_impression_rate_percent IS NOT NULL OR absolute_top_impression_rate_percent IS NOT NULL)::int AS filled,
+              count(*) FILTER (WHERE top_vs_other IS NOT NULL)::int AS split
+         FROM keyword_performance_monthly`,
+    );
+    expect(keyword.rows[0].n).toBeGreaterThan(0);
+    expect(keyword.rows[0]).toEqual({ n: keyword.rows[0].n, filled: 0, split: keyword.rows[0].n });
+  });
+
   it('stamps every row with its account, report time zone and run; reports without AccountId get the run’s account', async () => {
     for (const table of ['product_dimension_performance_daily', 'budget_summary_daily', 'search_query_performance_weekly']) {
       const { rows } = await env.db.database.pool.query(
