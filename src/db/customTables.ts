@@ -23,8 +23,10 @@ const DDL_TYPE: Record<SqlType, string> = {
 const columnDdl = (c: TableColumn, required: boolean) =>
   `${ident(c.sqlName)} ${DDL_TYPE[c.sqlType]}${c.source.kind === 'loadedAt' ? ' DEFAULT now()' : ''}${required ? ' NOT NULL' : ''}`;
 
-export function createTableSql(spec: Pick<ReportTableSpec, 'name' | 'columns'>): string {
-  return `CREATE TABLE ${ident(spec.name)} (${spec.columns.map((c) => columnDdl(c, c.notNull)).join(', ')})`;
+/** The table as reportTableSpec describes it, retired columns included (as the drizzle schema has them). */
+export function createTableSql(spec: Pick<ReportTableSpec, 'name' | 'columns'> & Partial<Pick<ReportTableSpec, 'retired'>>): string {
+  const columns = [...spec.columns, ...(spec.retired ?? [])];
+  return `CREATE TABLE ${ident(spec.name)} (${columns.map((c) => columnDdl(c, c.notNull)).join(', ')})`;
 }
 
 export function createKeySql(spec: KeyShape & { name: string }): string {
