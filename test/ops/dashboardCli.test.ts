@@ -36,7 +36,13 @@ describe('msads-etl dashboard', () => {
       expect(url, output()).toBeDefined();
       const local = url!.replace('0.0.0.0', '127.0.0.1');
       expect((await fetch(`${local}/healthz`)).status).toBe(200);
-      expect((await fetch(`${local}/readyz`)).status).toBe(200);
+      // /readyz is 503 until the dashboard's Redis connection is up (it says so at once, by design): wait for it.
+      let ready = 0;
+      for (let i = 0; i < 100 && ready !== 200; i++) {
+        ready = (await fetch(`${local}/readyz`)).status;
+        if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready).toBe(200);
       expect((await fetch(`${local}/queues/api/queues`)).status).toBe(401);
       const queues = await fetch(`${local}/queues/api/queues`, { headers: { authorization: 'Bearer cli-token-123' } });
       expect(queues.status).toBe(200);
