@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from './client.js';
+import type { RunTarget } from './reportRuns.js';
 
 /**
  * The reconciler's ledger reads and writes. Its own SQL, apart from the worker's: every write is guarded
@@ -9,18 +10,11 @@ import type { Db } from './client.js';
  */
 
 /** A non-final ledger row, as the reconciler needs it. */
-export interface OpenRun {
+export interface OpenRun extends RunTarget {
   id: number;
   /** The BullMQ job id of the run; null for a foreground (`run-once`) run. */
   jobId: string | null;
   status: string;
-  connectionId: string;
-  customerId: string;
-  accountId: string;
-  report: string;
-  aggregation: string;
-  from: string;
-  to: string;
   reportRequestId: string | null;
   submittedAt: Date | null;
   createdAt: Date;
