@@ -3,7 +3,7 @@ import { defaultFaultSwitches, type CsvLayoutOverride, type FaultSwitches } from
 /**
  * The `--fault NAME[=VALUE]` syntax of `msads-etl simulator`, as a pure function over a FaultSwitches
  * object: a boolean switch by name alone (`faultWithHttp200`) or `name=true|false`; a numeric switch as
- * `name=<non-negative integer>` (`throttleNext=3`); a connection-set switch as `name=connA,connB`
+ * `name=<non-negative integer>` (`throttleNext=3`), wrongRowCount also negative (`wrongRowCount=-1`); a connection-set switch as `name=connA,connB`
  * (added to the set); csvHeaderLayout as `csvHeaderLayout=totalRow,noFinalNewline,…` (the named
  * layout flags set to true). Anything else is a FaultOptionError that lists the valid names.
  */
@@ -13,6 +13,9 @@ export class FaultOptionError extends Error {
 }
 
 const LAYOUT_KEYS: readonly (keyof CsvLayoutOverride)[] = ['excludeReportHeader', 'excludeReportFooter', 'totalRow', 'noFinalNewline'];
+
+/** Numeric switches that make sense below zero. */
+const SIGNED: ReadonlySet<string> = new Set(['wrongRowCount']);
 
 type Kind = 'number' | 'boolean' | 'set' | 'layout';
 
@@ -28,7 +31,7 @@ export function faultOptionNames(): string[] {
   return Object.entries(defaultFaultSwitches()).map(([name, value]) => {
     switch (kindOf(value)) {
       case 'number':
-        return `${name}=<n>`;
+        return SIGNED.has(name) ? `${name}=<±n>` : `${name}=<n>`;
       case 'boolean':
         return name;
       case 'set':
@@ -56,7 +59,9 @@ export function applyFaultOption(faults: FaultSwitches, text: string): string {
       return `${name}=${String(target[name])}`;
     }
     case 'number': {
-      if (value === undefined || !/^[0-9]+$/.test(value)) throw fail(text, `${name} needs a non-negative integer value, e.g. ${name}=1`);
+      if (SIGNED.has(name)) {
+        if (value === undefined || !/^-?[0-9]+$/.test(value)) throw fail(text, `${name} needs an integer value, e.g. ${name}=2`);
+      } else if (value === undefined || !/^[0-9]+$/.test(value)) throw fail(text, `${name} needs a non-negative integer value, e.g. ${name}=1`);
       target[name] = Number(value);
       return `${name}=${value}`;
     }

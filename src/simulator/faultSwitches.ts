@@ -79,6 +79,11 @@ export interface FaultSwitches {
   raggedRows: boolean;
   /** The first numeric metric of every data row holds "n/a" instead of a number. */
   nonNumericValue: boolean;
+  /**
+   * When non-zero, the header's `Rows:` line states the true row count plus this (negative: fewer), for
+   * every file served while set; the rows themselves are unchanged. No effect on files without a header.
+   */
+  wrongRowCount: number;
 
   // --- Nango ---
   /** Connection ids whose refresh grant is revoked: Nango answers 400 invalid_credentials for their credentials. */
@@ -125,6 +130,7 @@ export function defaultFaultSwitches(): FaultSwitches {
     columnsMismatch: false,
     raggedRows: false,
     nonNumericValue: false,
+    wrongRowCount: 0,
     revokedConnections: new Set(),
     deletedConnections: new Set(),
     invalidCredentialConnections: new Set(),
@@ -166,5 +172,6 @@ export function fileVariant(faults: FaultSwitches): string {
     faults.columnsMismatch,
     faults.raggedRows,
     faults.nonNumericValue,
+    faults.wrongRowCount,
   ]);
 }

@@ -107,7 +107,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const faults = defaultFaultSwitches();
   const stats = createStats(() => store.pendingCount(Date.now()));
   const dir = await mkdtemp(join(tmpdir(), 'msads-sim-'));
-  const files = new ReportFiles(dir, seed, options.shape);
+  const files = new ReportFiles(dir, seed, options.shape, options.accounts ?? {});
   const validator = new XsdValidator(schemas);
 
   // Filled in once the server listens and the port is known.

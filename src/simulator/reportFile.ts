@@ -2,7 +2,10 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { DEFAULT_REPORT_TIME_ZONE } from '../reports/periods.js';
+import type { ReportTimeZone } from '../reports/timeZones.js';
 import { generateRows, type GenerateOptions } from './generator.js';
+import { headerLines } from './reportHeader.js';
 
 /**
  * Microsoft's report file format: a zip holding one CSV, UTF-8 with a BOM, every field double-quoted,
@@ -26,33 +29,41 @@ export const REPORT_FOOTER = '©2026 Microsoft Corporation. All rights reserved.
 const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
 export const line = (values: readonly string[]) => `${values.map(quote).join(',')}\r\n`;
 
-export function headerBlock(options: GenerateOptions, layout: CsvLayout, rowCount: number | undefined): string {
-  const us = (day: string) => {
-    const [y, m, d] = day.split('-');
-    return `${Number(m)}/${Number(d)}/${y}`;
-  };
-  return [
-    `Report Name: ${layout.reportName}`,
-    `Report Time: ${us(options.from)}, ${us(options.to)}`,
-    'Time Zone: (GMT) Greenwich Mean Time : Dublin, Edinburgh, Lisbon, London',
-    'Last Completed Available Day: 11/27/2026 10:15:00 PM (GMT)',
-    'Last Completed Available Hour: 11/27/2026 10:15:00 PM (GMT)',
-    `Report Aggregation: ${options.aggregation}`,
-    'Report Filter: ',
-    'Potential Incomplete Data: false',
-    `Rows: ${rowCount ?? ''}`,
-  ]
-    .map((l) => line([l]))
-    .join('')
-    .concat('\r\n');
+/** What the header block states beyond the request; each defaults to what a plain request would get. */
+export interface HeaderMeta {
+  /** The zone the file is in; default Pacific (the service's default ReportTimeZone). */
+  timeZone?: ReportTimeZone;
+  /** The service's clock when the file was made; default now. */
+  now?: number;
+  /** Added to the true row count on the `Rows:` line (the wrongRowCount fault); default 0. */
+  rowCountError?: number;
 }
 
-/** The CSV text of a report as a stream of ~64 KiB chunks. */
-export function reportCsvStream(options: GenerateOptions, layout: CsvLayout): Readable {
+/** Microsoft's header block (reportHeader.ts) as CSV: one quoted field a line, CRLF, then a blank line. */
+export function headerBlock(options: Pick<GenerateOptions, 'from' | 'to' | 'aggregation'>, layout: CsvLayout, rowCount: number | undefined, meta: HeaderMeta = {}): string {
+  const lines = headerLines({
+    reportName: layout.reportName,
+    from: options.from,
+    to: options.to,
+    aggregation: options.aggregation,
+    timeZone: meta.timeZone ?? DEFAULT_REPORT_TIME_ZONE,
+    now: meta.now ?? Date.now(),
+    rows: rowCount === undefined ? undefined : rowCount + (meta.rowCountError ?? 0),
+  });
+  return `${lines.map((l) => line([l])).join('')}\r\n`;
+}
+
+/** The CSV text of a report as a stream of ~64 KiB chunks; `meta` shapes the header block. */
+export function reportCsvStream(options: GenerateOptions, layout: CsvLayout, meta: HeaderMeta = {}): Readable {
   async function* chunks(): AsyncGenerator<string> {
     // The BOM comes first, before any header block: Microsoft's files start with one.
     let buffer = '\uFEFF';
-    if (!layout.excludeReportHeader) buffer += headerBlock(options, layout, undefined);
+    if (!layout.excludeReportHeader) {
+      // Microsoft states the row count in the header; counting costs one extra pass of the generator.
+      let rows = 0;
+      for (const _ of generateRows(options)) rows++;
+      buffer += headerBlock(options, layout, rows, meta);
+    }
     if (!layout.excludeColumnHeaders) buffer += line(options.columns);
     for (const row of generateRows(options)) {
       buffer += line(row.values);
@@ -70,9 +81,9 @@ export function reportCsvStream(options: GenerateOptions, layout: CsvLayout): Re
 }
 
 /** Writes the zip Microsoft would serve for these options to `path`; returns its size in bytes. */
-export async function writeReportZip(path: string, options: GenerateOptions, layout: CsvLayout): Promise<number> {
+export async function writeReportZip(path: string, options: GenerateOptions, layout: CsvLayout, meta: HeaderMeta = {}): Promise<number> {
   const zip = new yazl.ZipFile();
-  zip.addReadStream(reportCsvStream(options, layout), `${layout.reportName}.csv`, { mtime: new Date(0) });
+  zip.addReadStream(reportCsvStream(options, layout, meta), `${layout.reportName}.csv`, { mtime: new Date(0) });
   zip.end();
   let bytes = 0;
   const out = createWriteStream(path);

@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { simAccount, type SimAccountAttributes } from './customerAccounts.js';
 import { fileVariant, type FaultSwitches } from './faultSwitches.js';
 import type { AccountShape } from './generator.js';
+import { statedZone } from './reportHeader.js';
 import type { StoredReport } from './reportStore.js';
 import { writeZipFile } from './reportZip.js';
 import { bombCsvStream, servedCsvStream, type ServedReport } from './servedCsv.js';
@@ -23,8 +25,11 @@ export interface BuiltFile {
 const MAX_BYTES = 1024 * 1024 * 1024;
 const MAX_FILES = 256;
 
-export function servedReport(report: StoredReport): ServedReport {
+/** What Microsoft would serve for a stored report; `accounts` gives the first scope account's time zone. */
+export function servedReport(report: StoredReport, accounts: Readonly<Record<string, SimAccountAttributes>> = {}): ServedReport {
   const { spec } = report;
+  const first = spec.accountIds[0] as string;
+  const accountZone = simAccount(first, report.customerId, accounts[first]).timeZone;
   return {
     accountIds: spec.accountIds,
     columns: spec.columns,
@@ -35,6 +40,8 @@ export function servedReport(report: StoredReport): ServedReport {
     excludeReportHeader: spec.excludeReportHeader,
     excludeReportFooter: spec.excludeReportFooter,
     excludeColumnHeaders: spec.excludeColumnHeaders,
+    timeZone: statedZone(spec.aggregation, spec.reportTimeZone, accountZone),
+    generatedAt: report.submittedAt,
   };
 }
 
@@ -54,6 +61,7 @@ export class ReportFiles {
     private readonly dir: string,
     private readonly seed: string,
     private readonly shape: AccountShape | undefined,
+    private readonly accounts: Readonly<Record<string, SimAccountAttributes>> = {},
   ) {
     // Every build in flight listens on the one abort signal; dozens at once are normal, not a leak.
     setMaxListeners(0, this.#abort.signal);
@@ -87,13 +95,14 @@ export class ReportFiles {
   #build(report: StoredReport, faults: FaultSwitches): Promise<BuiltFile> {
     // Read every switch now: they may change while the file is being written.
     const path = join(this.dir, `${report.id}-${++this.#counter}.zip`);
-    const served = servedReport(report);
+    const served = servedReport(report, this.accounts);
     const bomb = faults.zipBombBytes;
     const damage = {
       layout: faults.csvHeaderLayout ? { ...faults.csvHeaderLayout } : null,
       columnsMismatch: faults.columnsMismatch,
       raggedRows: faults.raggedRows,
       nonNumericValue: faults.nonNumericValue,
+      wrongRowCount: faults.wrongRowCount,
     };
     const shape = { noEntry: faults.zipWithNoEntry, secondEntry: faults.zipWithTwoEntries, corrupt: faults.corruptZip };
     const csv = () => (bomb > 0 ? bombCsvStream(served.columns, bomb) : servedCsvStream(served, this.seed, this.shape, damage));

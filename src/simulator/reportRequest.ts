@@ -26,6 +26,8 @@ export interface ReportSpec {
   /** Canonical decimal ids, in request order, without duplicates. */
   accountIds: string[];
   window: DayWindow;
+  /** The request's ReportTimeZone, PacificTimeUSCanadaTijuana when left out: the zone of "today". */
+  reportTimeZone: string;
 }
 
 /** A calendar date as sent; NaN for a part that is missing or unreadable. */
@@ -88,6 +90,7 @@ export function applyReportRules(raw: RawReportRequest, now: number): ReportSpec
     columns,
     accountIds: readScope(raw.scope),
     window,
+    reportTimeZone: raw.time?.reportTimeZone?.trim() ?? DEFAULT_REPORT_TIME_ZONE,
   };
 }
 

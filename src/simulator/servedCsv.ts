@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Aggregation } from '../reports/catalog.js';
 import { columnSpec } from '../reports/columnTypes.js';
+import type { ReportTimeZone } from '../reports/timeZones.js';
 import { generateRows, type AccountShape, type GenerateOptions } from './generator.js';
 import { headerBlock, line, REPORT_FOOTER, type CsvLayout } from './reportFile.js';
 import type { CsvLayoutOverride } from './faultSwitches.js';
@@ -21,6 +22,10 @@ export interface ServedReport {
   excludeReportHeader: boolean;
   excludeReportFooter: boolean;
   excludeColumnHeaders: boolean;
+  /** The zone the header states (reportHeader.ts statedZone). */
+  timeZone: ReportTimeZone;
+  /** The service's clock when the report was generated (ms): the header's last completed hour. */
+  generatedAt: number;
 }
 
 export interface CsvDamage {
@@ -28,9 +33,11 @@ export interface CsvDamage {
   columnsMismatch: boolean;
   raggedRows: boolean;
   nonNumericValue: boolean;
+  /** Added to the true row count on the header's `Rows:` line. */
+  wrongRowCount: number;
 }
 
-export const NO_DAMAGE: CsvDamage = { layout: null, columnsMismatch: false, raggedRows: false, nonNumericValue: false };
+export const NO_DAMAGE: CsvDamage = { layout: null, columnsMismatch: false, raggedRows: false, nonNumericValue: false, wrongRowCount: 0 };
 
 export function generateOptionsFor(report: Pick<ServedReport, 'columns' | 'aggregation' | 'from' | 'to'>, accountId: string, seed: string, shape: AccountShape | undefined): GenerateOptions {
   const options: GenerateOptions = { columns: report.columns, aggregation: report.aggregation, accountId, from: report.from, to: report.to, seed };
@@ -58,9 +65,10 @@ export function servedCsvStream(report: ServedReport, seed: string, shape: Accou
     let buffer = '\uFEFF';
     if (!layout.excludeReportHeader) {
       // Microsoft states the row count in the header; counting costs one extra pass of the generator.
+      // It is the count Microsoft meant to serve: raggedRows and nonNumericValue keep every row.
       let rows = 0;
       for (const options of perAccount) for (const _ of generateRows(options)) rows++;
-      buffer += headerBlock(perAccount[0] as GenerateOptions, layout, rows);
+      buffer += headerBlock(report, layout, rows, { timeZone: report.timeZone, now: report.generatedAt, rowCountError: damage.wrongRowCount });
     }
     if (!layout.excludeColumnHeaders) {
       const names = [...report.columns];
