@@ -16,6 +16,7 @@ export async function psqlReference(databaseUrl: string, shape: LoadShape, plain
     windowEnd: `${literal(window.to)}::date`,
     timeZone: literal('GreenwichMeanTimeDublinEdinburghLisbonLondon'),
     runId: '0',
+    fileTimeZone: 'NULL',
   });
   const insert = `INSERT INTO ${pg.escapeIdentifier(shape.name)} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM ${STAGE_TABLE} s`;
   const copy = copyStageSql().replace('(FORMAT csv', '(FORMAT csv, HEADER');

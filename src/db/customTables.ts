@@ -17,11 +17,14 @@ const DDL_TYPE: Record<SqlType, string> = {
   numeric: 'numeric',
   text: 'text',
   date: 'date',
+  timestamp: 'timestamp without time zone',
   timestamptz: 'timestamp with time zone',
 };
 
+const DEFAULTS: Partial<Record<TableColumn['source']['kind'], string>> = { loadedAt: ' DEFAULT now()', ordinal: ' DEFAULT 1' };
+
 const columnDdl = (c: TableColumn, required: boolean) =>
-  `${ident(c.sqlName)} ${DDL_TYPE[c.sqlType]}${c.source.kind === 'loadedAt' ? ' DEFAULT now()' : ''}${required ? ' NOT NULL' : ''}`;
+  `${ident(c.sqlName)} ${DDL_TYPE[c.sqlType]}${DEFAULTS[c.source.kind] ?? ''}${required ? ' NOT NULL' : ''}`;
 
 /** The table as reportTableSpec describes it, retired columns included (as the drizzle schema has them). */
 export function createTableSql(spec: Pick<ReportTableSpec, 'name' | 'columns'> & Partial<Pick<ReportTableSpec, 'retired'>>): string {
@@ -54,9 +57,16 @@ export async function syncCustomTables(client: pg.ClientBase, specs: readonly Re
     for (const column of spec.columns) {
       const type = existing.get(column.sqlName);
       if (existing.size > 0 && type === undefined) {
-        // Nullable whatever the spec says: rows loaded before have no value for it.
-        await client.query(`ALTER TABLE ${ident(spec.name)} ADD COLUMN ${columnDdl(column, false)}`);
+        // Nullable whatever the spec says (rows loaded before have no value for it), unless a default gives them one.
+        await client.query(`ALTER TABLE ${ident(spec.name)} ADD COLUMN ${columnDdl(column, column.notNull && DEFAULTS[column.source.kind] !== undefined)}`);
         done.push(`added ${spec.name}.${column.sqlName}`);
+      } else if (type === DDL_TYPE.timestamptz && column.sqlType === 'timestamp' && column === spec.period) {
+        // Hourly rows were stored as UTC instants of the file's date and hour; as delivered, that is
+        // exactly the same wall-clock value read in UTC (the same conversion as migration 0006).
+        await client.query(
+          `ALTER TABLE ${ident(spec.name)} ALTER COLUMN ${ident(column.sqlName)} TYPE timestamp without time zone USING ${ident(column.sqlName)} AT TIME ZONE 'UTC'`,
+        );
+        done.push(`kept ${spec.name}.${column.sqlName} as delivered (was UTC)`);
       } else if (type !== undefined && type !== DDL_TYPE[column.sqlType]) {
         throw new Error(
           `custom report table ${spec.name}: column ${column.sqlName} is ${type} but the report now makes it ${DDL_TYPE[column.sqlType]}; ` +
@@ -69,7 +79,7 @@ export async function syncCustomTables(client: pg.ClientBase, specs: readonly Re
     // types we never create cannot be hashed immutably; they are never attributes here anyway.
     const leftovers = [...existing].flatMap(([sqlName, type]) => {
       const sqlType = SQL_TYPE_OF[type];
-      return inSpec.has(sqlName) || sqlType === undefined || sqlType === 'timestamptz' ? [] : [{ sqlName, sqlType }];
+      return inSpec.has(sqlName) || sqlType === undefined || sqlType === 'timestamptz' || sqlType === 'timestamp' ? [] : [{ sqlName, sqlType }];
     });
     const keyed = { ...spec, key: { ...spec.key, hashed: [...spec.key.hashed, ...leftovers] } };
     const current = await client.query<{ signature: string | null }>(

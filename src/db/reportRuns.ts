@@ -1,3 +1,4 @@
+import type { LoadOutcome } from '../load/loadReport.js';
 import { and, desc, eq, isNotNull, notInArray, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
@@ -211,11 +212,13 @@ export async function markLoaded(
   runId: number,
   lease: string,
   fields: { status: 'succeeded' | 'empty'; rows: number; bytes: number; polls: number; attempt: number },
+  file: LoadOutcome,
 ): Promise<void> {
   const db = drizzle(client);
   const rows = await db
     .update(reportRuns)
     .set({
+      ...fileColumns(file),
       status: fields.status,
       rows: fields.rows,
       bytes: fields.bytes,
@@ -241,6 +244,21 @@ export async function markLoaded(
     .update(accounts)
     .set({ access: 'ok', accessReason: null, accessSince: null })
     .where(and(eq(accounts.connectionId, row.connectionId), eq(accounts.accountId, row.accountId), eq(accounts.access, 'no_access')));
+}
+
+/** What the load learnt from the file, as ledger columns (null where the file said nothing). */
+export function fileColumns(file: LoadOutcome) {
+  const meta = file.metadata;
+  return {
+    fileRowsStated: meta?.rows ?? null,
+    fileTimeZone: meta?.timeZone?.stated.slice(0, 200) ?? null,
+    fileTimeZoneIana: meta?.timeZone?.iana ?? null,
+    lastCompletedDay: meta?.lastCompletedAvailableDay ?? null,
+    lastCompletedHour: meta?.lastCompletedAvailableHour ?? null,
+    potentialIncomplete: meta?.potentialIncompleteData ?? null,
+    repeatedRows: file.repeatedRows,
+    warnings: file.warnings.length === 0 ? null : file.warnings.slice(0, 50).map((w) => w.slice(0, 500)),
+  };
 }
 
 /** Microsoft refused this account to the connection's user (106, 2003): the account, not the connection. */

@@ -9,12 +9,15 @@ import { columnDescription, tableDescription } from '../reports/describe.js';
  * load SQL, the COMMENTs and docs/SCHEMA.md all read this one description.
  */
 
-export type SqlType = 'bigint' | 'smallint' | 'numeric' | 'text' | 'date' | 'timestamptz';
+/** `timestamp` (without time zone): an hourly row's date and hour as the file delivers them. */
+export type SqlType = 'bigint' | 'smallint' | 'numeric' | 'text' | 'date' | 'timestamp' | 'timestamptz';
 
 /** Where a column's value comes from: the report file, or the run that loaded the row. */
 export type ColumnSource =
   | { kind: 'csv'; column: ReportColumn }
-  | { kind: 'run'; value: 'accountId' | 'windowStart' | 'windowEnd' | 'timeZone' | 'runId' }
+  | { kind: 'run'; value: 'accountId' | 'windowStart' | 'windowEnd' | 'timeZone' | 'runId' | 'fileTimeZone' }
+  /** 1, or n for the n-th row of a file that repeats every attribute of earlier ones (loadReport.ts). */
+  | { kind: 'ordinal' }
   | { kind: 'loadedAt' };
 
 export interface TableColumn {
@@ -56,7 +59,8 @@ function sqlTypeOf(column: ReportColumn, aggregation: Aggregation): SqlType {
     case 'percent':
       return 'numeric';
     case 'timePeriod':
-      if (aggregation === 'Hourly') return 'timestamptz';
+      // As delivered: Microsoft's date and hour in the zone the file states (file_time_zone), not UTC.
+      if (aggregation === 'Hourly') return 'timestamp';
       return isOrdinalPeriod(aggregation) ? 'smallint' : 'date';
   }
 }
@@ -95,6 +99,18 @@ export function reportTableSpec(report: ReportDefinition, aggregation: Aggregati
   columns.push(...fromCsv);
   columns.push(
     runColumn('report_time_zone', 'text', 'timeZone', 'load', 'ReportTimeZone the report was requested in (decides "today" for Microsoft, not the hours of TimePeriod).'),
+    {
+      ...runColumn('file_time_zone', 'text', 'fileTimeZone', 'load', 'Time zone the report file states its dates and hours are in (its header’s "Time Zone:" line, as written); NULL when the file stated none (rows loaded before the header was read). See docs/BI.md.'),
+      notNull: false,
+    },
+    {
+      sqlName: 'row_ordinal',
+      sqlType: 'smallint',
+      notNull: true,
+      role: 'load',
+      source: { kind: 'ordinal' },
+      description: '1, or n for the n-th row of one file that repeats every attribute of an earlier row (Microsoft sends such rows; all are kept, none summed).',
+    },
     runColumn('run_id', 'bigint', 'runId', 'load', 'report_runs.id of the run that loaded the row.'),
     { sqlName: 'loaded_at', sqlType: 'timestamptz', notNull: true, role: 'load', source: { kind: 'loadedAt' }, description: 'When the row was loaded.' },
   );
@@ -105,7 +121,7 @@ export function reportTableSpec(report: ReportDefinition, aggregation: Aggregati
   const leadPeriod = snapshot ? [byName('window_start') as TableColumn, byName('window_end') as TableColumn] : timePeriod ? [timePeriod] : [];
   if (leadPeriod.length === 0) throw new Error(`report ${report.name} has no TimePeriod or Date column for ${aggregation} rows`);
   const lead = [account, ...leadPeriod];
-  const hashed = columns.filter((c) => c.role === 'attribute' && !lead.includes(c));
+  const hashed = columns.filter((c) => (c.role === 'attribute' && !lead.includes(c)) || c.source.kind === 'ordinal');
   const retired: TableColumn[] = retiredColumns(report, aggregation).map(({ reason, ...c }) => ({
     sqlName: c.sqlName,
     sqlType: sqlTypeOf(c, aggregation),
@@ -146,8 +162,9 @@ function keyPartSql(column: Pick<TableColumn, 'sqlName' | 'sqlType'>): string {
       return `coalesce(trim_scale(${c})::text, '~')`;
     case 'date':
       return `coalesce((${c} - DATE '2000-01-01')::text, '~')`;
+    case 'timestamp':
     case 'timestamptz':
-      throw new Error(`a timestamptz column (${column.sqlName}) can only lead the key`);
+      throw new Error(`a ${column.sqlType} column (${column.sqlName}) can only lead the key`);
   }
 }
 

@@ -21,6 +21,7 @@ import { keyHashSql, reportTableSpec, type TableColumn } from './reportTableSpec
 
 function columnBuilder(column: TableColumn): PgColumnBuilderBase {
   if (column.source.kind === 'loadedAt') return timestamp(column.sqlName, { withTimezone: true }).notNull().defaultNow();
+  if (column.source.kind === 'ordinal') return smallint(column.sqlName).notNull().default(1);
   const base = (() => {
     switch (column.sqlType) {
       case 'bigint':
@@ -33,6 +34,8 @@ function columnBuilder(column: TableColumn): PgColumnBuilderBase {
         return text(column.sqlName);
       case 'date':
         return date(column.sqlName, { mode: 'string' });
+      case 'timestamp':
+        return timestamp(column.sqlName, { mode: 'string' });
       case 'timestamptz':
         return timestamp(column.sqlName, { withTimezone: true, mode: 'string' });
     }

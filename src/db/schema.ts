@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, date, index, integer, pgTable, primaryKey, text, timestamp, check } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, check } from 'drizzle-orm/pg-core';
 import { msadsApis } from '../ports/msadsApi.js';
 
 /** Lifecycle of a report run, in order. `retrying` is an attempt that failed and will be tried again. */
@@ -55,6 +55,28 @@ export const reportRuns = pgTable(
     lease: text('lease'),
     /** The failed run this one retries (a retry adds a run, it never rewrites the failed one). */
     retryOf: bigint('retry_of', { mode: 'number' }),
+    /*
+     * What the loaded file's report header states (src/load/reportMetadata.ts); null for an empty
+     * report (no file) and runs loaded before the header was requested.
+     */
+    /** Rows: Microsoft's own record count, checked against the rows read (a mismatch refuses the file). */
+    fileRowsStated: integer('file_rows_stated'),
+    /** Time Zone: the zone the file's dates and hours are in, as written. */
+    fileTimeZone: text('file_time_zone'),
+    /** That zone as IANA, where we can tell (null: unknown, so no UTC instant for the hours). */
+    fileTimeZoneIana: text('file_time_zone_iana'),
+    /** Last Completed Available Day / Hour (UTC, as Microsoft documents). */
+    lastCompletedDay: timestamp('last_completed_day', { withTimezone: true }),
+    lastCompletedHour: timestamp('last_completed_hour', { withTimezone: true }),
+    /**
+     * Potential Incomplete Data: Microsoft may still change the window's last day, so the window is
+     * provisional until a later run loads that day complete (view report_provisional_windows).
+     */
+    potentialIncomplete: boolean('potential_incomplete'),
+    /** Rows of the file repeating every attribute of an earlier row (all loaded, row_ordinal > 1). */
+    repeatedRows: integer('repeated_rows'),
+    /** What did not stop the load but a user should know (unreadable header lines, blank column names …). */
+    warnings: text('warnings').array(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -63,6 +85,8 @@ export const reportRuns = pgTable(
   (t) => [
     index('report_runs_target_idx').on(t.connectionId, t.accountId, t.report, t.aggregation, t.windowStart),
     index('report_runs_status_idx').on(t.status, t.updatedAt),
+    // Rows are the account's whichever connection loaded them: report_provisional_windows looks runs up so.
+    index('report_runs_account_target_idx').on(t.accountId, t.report, t.aggregation, t.windowEnd),
     check('report_runs_window_check', sql`${t.windowStart} <= ${t.windowEnd}`),
     check('report_runs_api_check', sql`${t.api} IN ('rest', 'soap')`),
   ],

@@ -288,7 +288,7 @@ async function load(
     const started = deps.now();
     const { rows } = await deps.observer.step('load', attributes, () =>
       loadReportCsv(deps.database.pool, target, null, (client, outcome) =>
-        markLoaded(client, runId, lease, { status: 'empty', rows: outcome.rows, bytes: 0, ...ledger }),
+        markLoaded(client, runId, lease, { status: 'empty', rows: outcome.rows, bytes: 0, ...ledger }, outcome),
       ),
     );
     deps.observer.loaded(attributes, rows, deps.now() - started);
@@ -311,7 +311,7 @@ async function load(
         target,
         file.path,
         { maxUncompressedBytes: deps.limits.unzippedMaxBytes },
-        (client, outcome) => markLoaded(client, runId, lease, { status: 'succeeded', rows: outcome.rows, bytes: file.bytes, ...ledger }),
+        (client, outcome) => markLoaded(client, runId, lease, { status: 'succeeded', rows: outcome.rows, bytes: file.bytes, ...ledger }, outcome),
       ),
     );
     deps.observer.loaded(attributes, rows, deps.now() - started);

@@ -1,5 +1,6 @@
 import { ReportFileError } from '../errors.js';
 import { recordFields, splitRecords } from './csvRecords.js';
+import { parseReportMetadata, type ReportMetadata } from './reportMetadata.js';
 
 /**
  * The start of a Microsoft report CSV: optional UTF-8 BOM, optional report header block (single-field
@@ -11,6 +12,8 @@ export interface CsvHeader {
   columns: string[];
   /** 1-based line number of the first data row. */
   firstDataLine: number;
+  /** The report header block, parsed; null when the file has none. */
+  metadata: ReportMetadata | null;
 }
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
@@ -25,6 +28,7 @@ export function readHeader(head: Buffer, final: boolean): { header: CsvHeader; d
   const body = head.subarray(bomLength);
   let inBlock = false;
   let sawLine = false;
+  const metadataLines: string[] = [];
   for (const span of splitRecords(body)) {
     const complete = span.next < body.length || body[span.next - 1] === 0x0a;
     if (!complete && !final) return null;
@@ -35,11 +39,18 @@ export function readHeader(head: Buffer, final: boolean): { header: CsvHeader; d
     const fields = recordFields(body.subarray(span.start, span.next));
     if (!sawLine && fields?.length === 1 && METADATA_LINE.test(fields[0] as string)) inBlock = true;
     sawLine = true;
-    if (inBlock) continue;
+    if (inBlock) {
+      metadataLines.push((fields ?? []).join(','));
+      continue;
+    }
     if (fields === null) throw new ReportFileError('columns_mismatch', 'the column header row is not valid CSV');
     const linesBefore = countNewlines(body.subarray(0, span.next)) + (complete ? 0 : 1);
     return {
-      header: { columns: fields.map((f) => f.replace(/^\uFEFF/, '').trim()), firstDataLine: linesBefore + 1 },
+      header: {
+        columns: fields.map((f) => f.replace(/^\uFEFF/, '').trim()),
+        firstDataLine: linesBefore + 1,
+        metadata: parseReportMetadata(metadataLines),
+      },
       dataStart: bomLength + span.next,
     };
   }

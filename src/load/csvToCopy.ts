@@ -66,6 +66,7 @@ export class CsvToCopy extends Transform {
   /** Records the scanner saw end in the body, blank ones included: COPY reads those too. */
   private recordEnds = 0;
   private pushedRecords: number | undefined;
+  private summaryDropped = false;
   private firstDataLine = 1;
   /** Position of AccountId in the header, -1 if the report has none. */
   private accountIdAt = -1;
@@ -95,6 +96,11 @@ export class CsvToCopy extends Transform {
   get records(): number {
     if (this.pushedRecords === undefined) throw new Error('CsvToCopy.records is known only once the stream has ended');
     return this.pushedRecords;
+  }
+
+  /** Whether a Total row before the footer was left out (known once the stream has ended). */
+  get summaryRowDropped(): boolean {
+    return this.summaryDropped;
   }
 
   override _flush(callback: TransformCallback): void {
@@ -133,7 +139,10 @@ export class CsvToCopy extends Transform {
     if (keep === 0 || !isCopyright(record(keep - 1))) return keep;
     keep--;
     skipBlank();
-    if (keep > 0 && this.isSummaryRow(record(keep - 1))) keep--;
+    if (keep > 0 && this.isSummaryRow(record(keep - 1))) {
+      keep--;
+      this.summaryDropped = true;
+    }
     return keep;
   }
 

@@ -53,6 +53,14 @@ export function recordCountError(records: number, rows: number): ReportFileError
   );
 }
 
+/** The file holds another number of records than its own header states: cut off, or damaged on the way. */
+export function statedRowsError(stated: number, rows: number): ReportFileError {
+  return new ReportFileError(
+    'rows_stated_mismatch',
+    `the report header states Rows: ${stated} but the file holds ${rows} data rows; refusing the file (the rows loaded before stay as they were)`,
+  );
+}
+
 /** The window the load replaces: account id, first day, last day. */
 export type LoadWindow = readonly [accountId: string, from: string, to: string];
 

@@ -7,9 +7,19 @@ import type { Aggregation, ReportDefinition } from '../reports/catalog.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CsvHeader } from './csvHeader.js';
 import { CsvToCopy } from './csvToCopy.js';
-import { copyError, insertError, outsideWindowError, recordCountError, type LoadWindow } from './loadErrors.js';
-import { copyStageSql, createStageSql, deleteWindowSql, insertFromStageSql, type LoadShape } from './loadSql.js';
+import { copyError, insertError, outsideWindowError, recordCountError, statedRowsError, type LoadWindow } from './loadErrors.js';
+import {
+  blankColumnValuesSql,
+  copyStageSql,
+  createStageSql,
+  deleteWindowSql,
+  insertFromStageSql,
+  insertRepeatsFromStageSql,
+  stageColumnNames,
+  type LoadShape,
+} from './loadSql.js';
 import { openReportCsv } from './reportEntry.js';
+import type { ReportMetadata } from './reportMetadata.js';
 
 /**
  * Loads one report file into its typed table, replacing the account's window: in one transaction the
@@ -29,8 +39,19 @@ export interface LoadTarget {
   runId: number;
 }
 
+/** What a load found, for the run's ledger row. */
+export interface LoadOutcome {
+  rows: number;
+  /** The file's report header as parsed; null for an empty report (no file) or a file without one. */
+  metadata: ReportMetadata | null;
+  /** Rows that repeat every attribute of an earlier row of the file: loaded with row_ordinal > 1. */
+  repeatedRows: number;
+  /** Things a user should know that did not stop the load, in words. */
+  warnings: string[];
+}
+
 /** Runs inside the load's transaction, before COMMIT: the caller's ledger write commits with the rows. */
-export type LoadFinish = (client: pg.PoolClient, outcome: { rows: number }) => Promise<void>;
+export type LoadFinish = (client: pg.PoolClient, outcome: LoadOutcome) => Promise<void>;
 
 export interface ZipLimits {
   maxUncompressedBytes: number;
@@ -42,7 +63,7 @@ export async function loadReportCsv(
   target: LoadTarget,
   csv: Readable | null,
   finish: LoadFinish,
-): Promise<{ rows: number }> {
+): Promise<LoadOutcome> {
   const shape: LoadShape = reportTableSpec(target.report, target.aggregation);
   const window: LoadWindow = [target.accountId, target.from, target.to];
   let client: pg.PoolClient;
@@ -59,10 +80,17 @@ export async function loadReportCsv(
     // Two loads of the same account and table would otherwise both delete, then collide on insert.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.name, target.accountId]);
     await client.query(deleteWindowSql(shape), [...window]);
-    const rows = staged === null ? 0 : await insertFromStage(client, shape, window, [target.timeZone, target.runId], staged);
-    await finish(client, { rows });
+    const stamp: Stamp = [target.timeZone, target.runId, staged?.header.metadata?.timeZone?.stated ?? null];
+    const inserted = staged === null ? { rows: 0, repeated: 0 } : await insertFromStage(client, shape, window, stamp, staged);
+    const outcome: LoadOutcome = {
+      rows: inserted.rows,
+      metadata: staged?.header.metadata ?? null,
+      repeatedRows: inserted.repeated,
+      warnings: staged === null ? [] : [...staged.warnings, ...(await blankColumnWarnings(client, staged.header))],
+    };
+    await finish(client, outcome);
     await client.query('COMMIT');
-    return { rows };
+    return outcome;
   } catch (err) {
     try {
       await client.query('ROLLBACK');
@@ -83,7 +111,7 @@ export async function loadReportZip(
   zipPath: string,
   limits: ZipLimits,
   finish: LoadFinish,
-): Promise<{ rows: number }> {
+): Promise<LoadOutcome> {
   const { stream } = await openReportCsv(zipPath, limits);
   return loadReportCsv(pool, target, stream, finish);
 }
@@ -91,7 +119,10 @@ export async function loadReportZip(
 interface Staged {
   header: CsvHeader;
   rows: number;
+  warnings: string[];
 }
+
+type Stamp = [timeZone: string, runId: number, fileTimeZone: string | null];
 
 async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readable): Promise<Staged> {
   const toCopy = new CsvToCopy(shape.csvColumns.map((c) => c.name));
@@ -111,25 +142,67 @@ async function copyToStage(client: pg.PoolClient, shape: LoadShape, csv: Readabl
   }
   // Counted by us, not by COPY: COPY can end early and still report success (its `\.` end marker).
   if (rows !== toCopy.records) throw recordCountError(toCopy.records, rows);
-  return { header: header as CsvHeader, rows };
+  const found = header as CsvHeader;
+  return { header: found, rows, warnings: checkStatedRows(found.metadata, rows, toCopy.summaryRowDropped) };
+}
+
+/**
+ * Microsoft's own count of the file's records against what we read: the one independent check that
+ * nothing was lost in transit or cut off (a truncated file ends on a whole row as easily as not).
+ * Refused on any difference, except one Total row before the footer, which Microsoft's definition of
+ * Rows ("report record data") leaves unclear and we never load. Returns the warnings for the run.
+ */
+export function checkStatedRows(metadata: ReportMetadata | null, rows: number, summaryRowDropped: boolean): string[] {
+  if (metadata === null) return ['the file has no report header: its row count, completeness and time zone are unknown'];
+  const warnings = [...metadata.problems];
+  if (metadata.rows === null) warnings.push('the report header states no Rows: the record count could not be checked');
+  else if (metadata.rows !== rows && !(summaryRowDropped && metadata.rows === rows + 1)) throw statedRowsError(metadata.rows, rows);
+  if (metadata.timeZone === null) warnings.push('the report header states no Time Zone: file_time_zone is NULL');
+  else if (metadata.timeZone.iana === null) {
+    warnings.push(`time zone "${metadata.timeZone.stated}" is not one we can map to an IANA zone: hours kept as delivered, no UTC instant`);
+  }
+  return warnings;
+}
+
+/** Values under a blank header name are not loaded; the run says so, with where they are. */
+async function blankColumnWarnings(client: pg.PoolClient, header: CsvHeader): Promise<string[]> {
+  const names = stageColumnNames(header.columns);
+  const blank = names.filter((_, i) => header.columns[i] === '');
+  if (blank.length === 0) return [];
+  const { rows } = await client.query<{ column_name: string; filled: number; first_value: string | null }>(blankColumnValuesSql(blank));
+  return rows
+    .filter((r) => r.filled > 0)
+    .map((r) => {
+      const position = Number(r.column_name.replace('_blank_', ''));
+      const sample = (r.first_value ?? '').slice(0, 80);
+      return `column ${position} of the file has no header name; ${r.filled} rows have values there (first: "${sample}"), not loaded`;
+    });
 }
 
 async function insertFromStage(
   client: pg.PoolClient,
   shape: LoadShape,
   window: LoadWindow,
-  stamp: [timeZone: string, runId: number],
+  stamp: Stamp,
   staged: Staged,
-): Promise<number> {
+): Promise<{ rows: number; repeated: number }> {
   // A failed cast aborts the statement; the savepoint keeps the staging rows for the diagnosis.
   await client.query('SAVEPOINT msads_insert');
-  let inserted: number;
+  let inserted: { rows: number; repeated: number };
   try {
-    inserted = (await client.query(insertFromStageSql(shape), [...window, ...stamp])).rowCount ?? 0;
+    inserted = { rows: (await client.query(insertFromStageSql(shape), [...window, ...stamp])).rowCount ?? 0, repeated: 0 };
   } catch (err) {
     await client.query('ROLLBACK TO SAVEPOINT msads_insert');
-    throw await insertError(client, shape, err, staged.header.firstDataLine);
+    if ((err as { code?: unknown }).code !== '23505') throw await insertError(client, shape, err, staged.header.firstDataLine);
+    // Rows repeating every attribute: Microsoft sends them (REPORTING-FACTS §5.4); keep them all, numbered.
+    try {
+      const { rows } = await client.query<{ rows: number; repeated: number }>(insertRepeatsFromStageSql(shape), [...window, ...stamp]);
+      inserted = rows[0] as { rows: number; repeated: number };
+    } catch (again) {
+      await client.query('ROLLBACK TO SAVEPOINT msads_insert');
+      throw await insertError(client, shape, again, staged.header.firstDataLine);
+    }
   }
-  if (inserted !== staged.rows) throw await outsideWindowError(client, shape, window);
+  if (inserted.rows !== staged.rows) throw await outsideWindowError(client, shape, window);
   return inserted;
 }

@@ -8,7 +8,7 @@ import type { ReportColumn } from '../reports/catalog.js';
  * columns named after the CSV header; one INSERT … SELECT then casts them into the typed report table.
  *
  * Parameters shared by the window statements: $1 account id, $2 first day, $3 last day (YYYY-MM-DD).
- * The insert adds $4 report_time_zone and $5 run_id.
+ * The insert adds $4 report_time_zone, $5 run_id and $6 file_time_zone (the zone the file states).
  */
 
 export const STAGE_TABLE = 'msads_stage';
@@ -62,7 +62,9 @@ function periodStartSql(aggregation: Aggregation, d: string): string {
 
 /**
  * Rows of account $1 that the window $2..$3 replaces:
- * - Hourly: the hours of the window's days, in UTC (Microsoft's hours are UTC, REPORTING-FACTS §5.4).
+ * - Hourly: the hours of the window's days as the file dates them. Hours are stored as delivered, in the
+ *   zone the file states (file_time_zone), so the window is matched on the delivered date: a file whose
+ *   zone is not UTC is never refused or shifted for it (docs/BI.md).
  * - Daily … Yearly: every period overlapping the window; a row carries its period's first day, which
  *   can precede $2 (the request itself is widened to whole periods, see requestSpec.ts).
  * - Summary, DayOfWeek, HourOfDay: the rows loaded for exactly this window (window_start, window_end).
@@ -72,7 +74,7 @@ export function windowPredicateSql(shape: LoadShape, refs: WindowRefs = tableRef
   const ofAccount = `${account} = $1::bigint`;
   switch (windowKind(shape.aggregation)) {
     case 'instant':
-      return `${ofAccount} AND ${period} >= ($2::date::timestamp AT TIME ZONE 'UTC') AND ${period} < (($3::date + 1)::timestamp AT TIME ZONE 'UTC')`;
+      return `${ofAccount} AND ${period} >= $2::date::timestamp AND ${period} < ($3::date + 1)::timestamp`;
     case 'calendar':
       return `${ofAccount} AND ${period} BETWEEN ${periodStartSql(shape.aggregation, '$2::date')} AND $3::date`;
     case 'snapshot':
@@ -94,7 +96,14 @@ function column(shape: LoadShape, sqlName: string): TableColumn {
 export type RunValuesSql = Record<Extract<TableColumn['source'], { kind: 'run' }>['value'], string>;
 
 /** The statement parameters, in the order documented at the top. */
-const RUN_PARAMS: RunValuesSql = { accountId: '$1::bigint', windowStart: '$2::date', windowEnd: '$3::date', timeZone: '$4::text', runId: '$5::bigint' };
+const RUN_PARAMS: RunValuesSql = {
+  accountId: '$1::bigint',
+  windowStart: '$2::date',
+  windowEnd: '$3::date',
+  timeZone: '$4::text',
+  runId: '$5::bigint',
+  fileTimeZone: '$6::text',
+};
 
 /** The staged value of a table column: cast from the CSV, or the run's value. */
 function valueSql(col: TableColumn, shape: LoadShape, run: RunValuesSql = RUN_PARAMS): string {
@@ -103,14 +112,16 @@ function valueSql(col: TableColumn, shape: LoadShape, run: RunValuesSql = RUN_PA
       return castSql(col.source.column, shape.aggregation, stageRef(col.source.column.name));
     case 'run':
       return run[col.source.value];
+    case 'ordinal':
+      return '1';
     case 'loadedAt':
       return 'now()';
   }
 }
 
-/** The columns an insert writes (all but loaded_at) and their values cast from staging `s`. */
+/** The columns an insert writes (all but loaded_at and row_ordinal, which default) and their values cast from staging `s`. */
 export function castColumnsSql(shape: LoadShape, run: RunValuesSql = RUN_PARAMS): { targets: string[]; values: string[] } {
-  const columns = shape.columns.filter((c) => c.source.kind !== 'loadedAt');
+  const columns = shape.columns.filter((c) => c.source.kind !== 'loadedAt' && c.source.kind !== 'ordinal');
   return { targets: columns.map((c) => ident(c.sqlName)), values: columns.map((c) => valueSql(c, shape, run)) };
 }
 
@@ -160,9 +171,9 @@ export function castSql(column: ReportColumn, aggregation: Aggregation, source: 
     case 'timePeriod':
       switch (aggregation) {
         case 'Hourly': {
-          // "YYYY-MM-DD|H": hour H of that day in UTC, the time base of all report data.
+          // "YYYY-MM-DD|H": hour H of that day, kept as delivered (no zone: the file states it, file_time_zone).
           const [day, hour] = castInputsSql(column, aggregation, value) as [string, string];
-          return `((${day}::date + ${hour}::int * interval '1 hour') AT TIME ZONE 'UTC')`;
+          return `(${day}::date + ${hour}::int * interval '1 hour')`;
         }
         case 'Yearly':
           // "YYYY": stored as January 1, so years compare and join like months.
@@ -191,6 +202,43 @@ export function insertFromStageSql(shape: LoadShape): string {
     // The staged subquery's columns carry the table's names, so the table's predicate applies as it is.
     `WHERE (${windowPredicateSql(shape)}) IS NOT FALSE`,
   ].join('\n');
+}
+
+/**
+ * The insert for a file whose rows repeat every attribute of earlier ones (the plain insert met the
+ * unique key): the same rows, each numbered within its group of identical attributes in file order
+ * (row_ordinal), so every row is kept and the key still holds. PARTITION BY groups NULLs together and
+ * compares numerics by value, as the key's hash does. Answers how many rows it inserted and how many
+ * of them were repeats. Only run after a unique violation: the sort it needs costs the happy path nothing.
+ */
+export function insertRepeatsFromStageSql(shape: LoadShape): string {
+  const { targets, values } = castColumnsSql(shape);
+  const ordinal = shape.columns.find((c) => c.source.kind === 'ordinal') as TableColumn;
+  const groups = [...shape.key.lead, ...shape.key.hashed].filter((c) => c !== ordinal).map((c) => ident(c.sqlName));
+  const order = ident('msads_file_order');
+  return [
+    `WITH inserted AS (`,
+    `INSERT INTO ${ident(shape.name)} (${[...targets, ident(ordinal.sqlName)].join(', ')})`,
+    `SELECT ${targets.join(', ')}, (row_number() OVER (PARTITION BY ${groups.join(', ')} ORDER BY ${order}))::smallint`,
+    `FROM (SELECT ${values.join(', ')}, s.ctid FROM ${STAGE_TABLE} s OFFSET 0) AS staged (${[...targets, order].join(', ')})`,
+    `WHERE (${windowPredicateSql(shape)}) IS NOT FALSE`,
+    `RETURNING ${ident(ordinal.sqlName)} AS ordinal)`,
+    `SELECT count(*)::int AS rows, (count(*) FILTER (WHERE ordinal > 1))::int AS repeated FROM inserted`,
+  ].join('\n');
+}
+
+/**
+ * Diagnostic only (after the insert): for each staging column under a blank header name, how many
+ * rows hold a value there and the first such value in file order. Microsoft names every column it
+ * sends, so values there are not loaded, but they are not dropped without a word either.
+ */
+export function blankColumnValuesSql(stageColumns: readonly string[]): string {
+  const parts = stageColumns.map(
+    (c) =>
+      `SELECT ${pg.escapeLiteral(c)} AS column_name, count(*) FILTER (WHERE ${stageRef(c)} <> '')::int AS filled, ` +
+      `(array_agg(${stageRef(c)} ORDER BY s.ctid) FILTER (WHERE ${stageRef(c)} <> ''))[1] AS first_value FROM ${STAGE_TABLE} s`,
+  );
+  return parts.join('\nUNION ALL\n');
 }
 
 /** Diagnostic only (after the insert left rows out): where the staged rows lie, for the message. */

@@ -36,13 +36,14 @@ export interface ReportRequestSpec {
 
 /**
  * The file every report request asks for, the same over SOAP and REST: a CSV 2.0 file with column
- * headers and no footer. ReturnOnlyCompleteData stays false: true fails with 2004/2005 whenever the
+ * headers, no footer, and Microsoft's report header, the only place a file states its record count,
+ * whether its last day may still change and the zone of its dates (src/load/reportMetadata.ts). ReturnOnlyCompleteData stays false: true fails with 2004/2005 whenever the
  * window touches today; completeness is tracked by re-pulls.
  */
 export const REPORT_FILE_OPTIONS = {
   ExcludeColumnHeaders: false,
   ExcludeReportFooter: true,
-  ExcludeReportHeader: true,
+  ExcludeReportHeader: false,
   Format: 'Csv',
   FormatVersion: '2.0',
   ReturnOnlyCompleteData: false,

@@ -115,8 +115,12 @@ const DECIMAL_METRIC = [
 /** Attributes that are numbers: they group rows like any attribute but compare as numbers. */
 const NUMERIC_ATTRIBUTES = new Set(['Price']);
 
-/** Scores Microsoft computes per entity; "--" when not computed. Numeric, but they do not group rows. */
-const SCORES = new Set([
+/**
+ * Scores and the bid in effect, numeric ("--" when not computed) and attributes: Microsoft lists them
+ * among the attribute columns (guides/report-attributes-performance-statistics.md#attributes), so two
+ * rows of one keyword and day can differ only in them, and the key must tell such rows apart.
+ */
+const SCORE_ATTRIBUTES = new Set([
   'QualityScore',
   'ExpectedCtr',
   'AdRelevance',
@@ -127,10 +131,10 @@ const SCORES = new Set([
   'HistoricalLandingPageExperience',
   'QualityImpact',
   'CurrentMaxCpc',
-  'Mainline1Bid',
-  'MainlineBid',
-  'FirstPageBid',
 ]);
+
+/** Bid estimates per keyword; the attributes page does not list them, so they stay measured values. */
+const BID_ESTIMATES = new Set(['Mainline1Bid', 'MainlineBid', 'FirstPageBid']);
 
 export function columnSpec(column: string): ColumnSpec {
   if (column === 'TimePeriod') return { type: 'timePeriod', role: 'attribute' };
@@ -140,7 +144,8 @@ export function columnSpec(column: string): ColumnSpec {
   if (/Id$/.test(column)) return { type: 'bigint', role: 'attribute' };
   if (COUNTS.has(column)) return { type: 'bigint', role: 'metric' };
   if (PERCENTS.has(column) || /Percent$/.test(column)) return { type: 'percent', role: 'metric' };
-  if (SCORES.has(column)) return { type: 'numeric', role: 'metric' };
+  if (SCORE_ATTRIBUTES.has(column)) return { type: 'numeric', role: 'attribute' };
+  if (BID_ESTIMATES.has(column)) return { type: 'numeric', role: 'metric' };
   if (DECIMAL_METRIC.some((re) => re.test(column))) return { type: 'numeric', role: 'metric' };
   return { type: 'text', role: 'attribute' };
 }

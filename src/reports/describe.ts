@@ -10,7 +10,7 @@ import { columnSpec } from './columnTypes.js';
 
 const TIME_PERIOD: Record<Aggregation, string> = {
   Hourly:
-    'Start of the hour, as a UTC instant: Microsoft reports hours as "YYYY-MM-DD|H" relative to UTC, whatever the ReportTimeZone.',
+    'Start of the hour as the file delivers it ("YYYY-MM-DD|H"), in the zone the file states (file_time_zone), not converted: bi_campaign_hourly and docs/BI.md give the UTC instant where that zone is known.',
   Daily: 'The day.',
   Weekly: 'The Sunday the week starts on. The current week holds the days reported so far.',
   WeeklyStartingMonday: 'The Monday the week starts on. The current week holds the days reported so far.',
@@ -22,7 +22,7 @@ const TIME_PERIOD: Record<Aggregation, string> = {
 };
 
 const WINDOW: Record<Aggregation, string> = {
-  Hourly: 'one row per hour (UTC) and attribute combination; a run replaces the hours of its days',
+  Hourly: 'one row per hour (as delivered, in file_time_zone) and attribute combination; a run replaces the hours of its days, by the file’s own dates',
   Daily: 'one row per day and attribute combination; a run replaces its days',
   Weekly: 'one row per week (starting Sunday) and attribute combination; a run replaces every week its window touches',
   WeeklyStartingMonday: 'one row per week (starting Monday) and attribute combination; a run replaces every week its window touches',

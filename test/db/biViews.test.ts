@@ -59,7 +59,7 @@ describe('BI views', () => {
     const views = await q<{ viewname: string; comment: string | null }>(
       `SELECT viewname, obj_description(format('%I', viewname)::regclass, 'pg_class') AS comment FROM pg_views WHERE viewname LIKE 'bi\\_%' ORDER BY 1`,
     );
-    expect(views.map((v) => v.viewname)).toEqual(['bi_campaign_daily', 'bi_device_daily', 'bi_freshness', 'bi_search_term_daily', 'bi_search_terms_without_conversions_30d']);
+    expect(views.map((v) => v.viewname)).toEqual(['bi_campaign_daily', 'bi_campaign_hourly', 'bi_device_daily', 'bi_freshness', 'bi_search_term_daily', 'bi_search_terms_without_conversions_30d']);
     for (const v of views) expect(v.comment, v.viewname).toBeTruthy();
   });
 

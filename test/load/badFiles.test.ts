@@ -236,9 +236,24 @@ describe('bad CSV contents', () => {
     await expectRejected(await csvZip([columns, ...stranger]), 'outside_window');
   });
 
-  it('two rows with the same attributes are duplicate_rows', async () => {
+  it('rows repeating every attribute are all loaded, numbered, and counted (not refused as duplicates)', async () => {
     const rows = goodRows();
-    await expectRejected(await csvZip([columns, ...rows, rows[3] as string[]]), 'duplicate_rows');
+    const twice = rows[3] as string[];
+    const outcome = await loadReportZip(testDb.database.pool, targetOf(options), await csvZip([columns, ...rows, twice, twice]), LIMITS, noFinish);
+    expect(outcome.rows).toBe(rows.length + 2);
+    expect(outcome.repeatedRows).toBe(2);
+    const { rows: ordinals } = await testDb.database.pool.query<{ row_ordinal: number; n: number }>(
+      `SELECT row_ordinal, count(*)::int AS n FROM ${TABLE} WHERE account_id = $1 GROUP BY row_ordinal ORDER BY row_ordinal`,
+      [ACCOUNT],
+    );
+    expect(ordinals).toEqual([
+      { row_ordinal: 1, n: rows.length },
+      { row_ordinal: 2, n: 1 },
+      { row_ordinal: 3, n: 1 },
+    ]);
+    // The window as the other tests expect it.
+    await loadReportZip(testDb.database.pool, targetOf(options), goodZip, LIMITS, noFinish);
+    expect(await tableDigest(testDb.database.pool, TABLE, ACCOUNT)).toBe(before);
   });
 
   it('an unclosed quote is bad_csv', async () => {

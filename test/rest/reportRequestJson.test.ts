@@ -22,7 +22,7 @@ describe('SubmitGenerateReport JSON body', () => {
         Type: 'CampaignPerformanceReportRequest',
         ExcludeColumnHeaders: false,
         ExcludeReportFooter: true,
-        ExcludeReportHeader: true,
+        ExcludeReportHeader: false,
         Format: 'Csv',
         FormatVersion: '2.0',
         ReportName: 'daily-campaign',

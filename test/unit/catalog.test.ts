@@ -4,7 +4,7 @@ import { bundledReportingWsdl } from '../../src/paths.js';
 import { is } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as reportSchema from '../../src/db/reportSchema.js';
-import { reportTableSpec } from '../../src/db/reportTableSpec.js';
+import { keyHashSql, reportTableSpec } from '../../src/db/reportTableSpec.js';
 import { builtinAggregations } from '../../src/reports/aggregations.js';
 import { assertCatalogConsistent, reportColumns, reports, requestColumns, tableName } from '../../src/reports/catalog.js';
 import { columnDocs } from '../../src/reports/columnDocs.js';
@@ -39,12 +39,22 @@ describe('report catalog', () => {
     expect(snakeCase('CPI')).toBe('cpi');
   });
 
-  it('keys every attribute, led by account and time period', () => {
+  it('keys every attribute and the ordinal of repeated rows, led by account and time period', () => {
     const { key } = reportTableSpec(reports.campaign_performance, 'Daily');
     expect(key.lead.map((c) => c.sqlName)).toEqual(['account_id', 'time_period']);
     const attributes = reportColumns(reports.campaign_performance, 'Daily').filter((c) => c.role === 'attribute');
-    expect(new Set([...key.lead, ...key.hashed].map((c) => c.sqlName))).toEqual(new Set(attributes.map((c) => c.sqlName)));
+    expect(new Set([...key.lead, ...key.hashed].map((c) => c.sqlName))).toEqual(new Set([...attributes.map((c) => c.sqlName), 'row_ordinal']));
     expect(key.hashed.map((c) => c.sqlName)).not.toContain('impressions');
+  });
+
+  it("keys Microsoft's score attributes (QualityScore, the Historical scores, CurrentMaxCpc …), NULL-safe", () => {
+    const { key } = reportTableSpec(reports.keyword_performance, 'Daily');
+    const hashed = key.hashed.map((c) => c.sqlName);
+    for (const score of ['quality_score', 'expected_ctr', 'ad_relevance', 'landing_page_experience', 'historical_quality_score', 'quality_impact', 'current_max_cpc']) {
+      const requested = reportColumns(reports.keyword_performance, 'Daily').some((c) => c.sqlName === score);
+      if (requested) expect(hashed, score).toContain(score);
+    }
+    expect(keyHashSql(key.hashed)).toContain(`coalesce(trim_scale("quality_score")::text, '~')`);
   });
 
   it('has the 17 built-in reports, each in every aggregation Microsoft supports of Hourly, Daily, Weekly, Monthly', () => {
