@@ -44,7 +44,9 @@ export function registerRunOnce(program: Command): void {
             `  run ${result.runId}: ${result.status} (over ${result.api === 'rest' ? 'REST' : 'SOAP'})`,
             `  ReportRequestId ${result.reportRequestId ?? '-'}`,
             `  submits ${result.submits}, polls ${result.polls}`,
-            `  bytes ${result.bytes}, rows ${result.rows}`,
+            `  bytes ${result.bytes}, rows ${result.rows}${result.repeatedRows > 0 ? ` (${result.repeatedRows} repeating an earlier row's attributes, kept)` : ''}`,
+            ...(result.provisional ? ['  provisional: Microsoft says the last day may still change; the nightly lookback re-pulls it first'] : []),
+            ...result.warnings.map((w) => `  warning: ${w}`),
             `  duration ${(result.durationMs / 1000).toFixed(1)} s`,
           ].join('\n') + '\n',
         );

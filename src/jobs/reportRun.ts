@@ -57,6 +57,12 @@ export interface RunSummary {
   polls: number;
   submits: number;
   reportRequestId: string | undefined;
+  /** The file said Potential Incomplete Data: its last day may still change (re-pulled first next night). */
+  provisional: boolean;
+  /** Rows repeating every attribute of an earlier row, loaded with row_ordinal > 1. */
+  repeatedRows: number;
+  /** What did not stop the load but is on the run's ledger row for a user to see. */
+  warnings: string[];
 }
 
 export interface StepContext {
@@ -272,7 +278,7 @@ async function load(
   downloadUrl: string | null,
   attributes: RunAttributes,
   signal: AbortSignal | undefined,
-): Promise<{ status: 'succeeded' | 'empty'; rows: number; bytes: number }> {
+): Promise<Pick<RunSummary, 'status' | 'rows' | 'bytes' | 'provisional' | 'repeatedRows' | 'warnings'>> {
   const target: LoadTarget = {
     report: deps.reports.get(t.report),
     aggregation: t.aggregation,
@@ -286,13 +292,13 @@ async function load(
   if (downloadUrl === null) {
     // Success without a URL means Microsoft has no rows for this window: the window becomes empty.
     const started = deps.now();
-    const { rows } = await deps.observer.step('load', attributes, () =>
-      loadReportCsv(deps.database.pool, target, null, (client, outcome) =>
-        markLoaded(client, runId, lease, { status: 'empty', rows: outcome.rows, bytes: 0, ...ledger }, outcome),
+    const outcome = await deps.observer.step('load', attributes, () =>
+      loadReportCsv(deps.database.pool, target, null, (client, o) =>
+        markLoaded(client, runId, lease, { status: 'empty', rows: o.rows, bytes: 0, ...ledger }, o),
       ),
     );
-    deps.observer.loaded(attributes, rows, deps.now() - started);
-    return { status: 'empty', rows, bytes: 0 };
+    deps.observer.loaded(attributes, outcome.rows, deps.now() - started);
+    return { status: 'empty', rows: outcome.rows, bytes: 0, provisional: false, repeatedRows: 0, warnings: [] };
   }
   const dir = await mkdtemp(join(deps.tmpDir, 'msads-run-'));
   try {
@@ -305,17 +311,25 @@ async function load(
       }),
     );
     const started = deps.now();
-    const { rows } = await deps.observer.step('load', attributes, () =>
+    const outcome = await deps.observer.step('load', attributes, () =>
       loadReportZip(
         deps.database.pool,
         target,
         file.path,
         { maxUncompressedBytes: deps.limits.unzippedMaxBytes },
-        (client, outcome) => markLoaded(client, runId, lease, { status: 'succeeded', rows: outcome.rows, bytes: file.bytes, ...ledger }, outcome),
+        (client, o) => markLoaded(client, runId, lease, { status: 'succeeded', rows: o.rows, bytes: file.bytes, ...ledger }, o),
       ),
     );
-    deps.observer.loaded(attributes, rows, deps.now() - started);
-    return { status: 'succeeded', rows, bytes: file.bytes };
+    deps.observer.loaded(attributes, outcome.rows, deps.now() - started);
+    if (outcome.warnings.length > 0) deps.logger.warn({ runId, warnings: outcome.warnings }, 'report file loaded with warnings');
+    return {
+      status: 'succeeded',
+      rows: outcome.rows,
+      bytes: file.bytes,
+      provisional: outcome.metadata?.potentialIncompleteData === true,
+      repeatedRows: outcome.repeatedRows,
+      warnings: outcome.warnings,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -389,6 +403,9 @@ async function openRun(deps: ReportRunDeps, ctx: StepContext): Promise<Opened> {
           polls: existing.polls,
           submits: existing.submits,
           reportRequestId: existing.reportRequestId ?? undefined,
+          provisional: existing.potentialIncomplete === true,
+          repeatedRows: existing.repeatedRows ?? 0,
+          warnings: existing.warnings ?? [],
         },
       },
     };
