@@ -2,6 +2,7 @@ import type { ReportTarget } from '../jobs/reportJobData.js';
 import { addDays, daysBetween, isIsoDay, maxDay, minDay, todayIn } from './dates.js';
 import { describeRetention, earliestAvailableDay, type Retention } from './retention.js';
 import { acceptsCustomRange, ALLOWED_PERIODS, predefinedWindow } from '../reports/periods.js';
+import { orderProvisional, type ProvisionalWindow } from './provisional.js';
 
 /**
  * The pure planners: what report jobs a nightly tick or a backfill should enqueue. No I/O and no clock:
@@ -50,11 +51,15 @@ export interface NightlyInput {
   connections: readonly PlannableConnection[];
   accounts: readonly PlannableAccount[];
   reports: readonly PlannedReport[];
+  /** Loaded windows whose last day Microsoft may still change (provisional.ts); none when omitted. */
+  provisional?: readonly ProvisionalWindow[];
 }
 
 export interface Plan {
   today: string;
+  /** Jobs re-pulling provisional windows first (jobs[0 .. provisionalJobs)), then the rest. */
   jobs: ReportTarget[];
+  provisionalJobs: number;
   warnings: PlanWarning[];
   /** Connections left out because they need re-authorization. */
   skippedConnections: string[];
@@ -63,7 +68,8 @@ export interface Plan {
 /**
  * The nightly plan: for every healthy connection × account × enabled report × aggregation, ONE job for
  * the window [today − lookbackDays, yesterday] (late conversions are re-pulled each night), clamped to
- * what Microsoft retains.
+ * what Microsoft retains. Targets with a provisional window come first, their window made to cover its
+ * last day (orderProvisional).
  */
 export function planNightly(input: NightlyInput): Plan {
   if (!Number.isInteger(input.lookbackDays) || input.lookbackDays < 1) throw new RangeError(`lookbackDays must be a positive integer, got ${input.lookbackDays}`);
@@ -77,7 +83,8 @@ export function planNightly(input: NightlyInput): Plan {
     if (!clamped.window) continue;
     for (const a of accounts) jobs.push(target(a, r, clamped.window));
   }
-  return { today, jobs: sortJobs(jobs), warnings, skippedConnections };
+  const ordered = orderProvisional(sortJobs(jobs), input.provisional ?? [], input.reports, today);
+  return { today, jobs: ordered.jobs, provisionalJobs: ordered.provisionalJobs, warnings, skippedConnections };
 }
 
 /**

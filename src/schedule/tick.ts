@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Db } from '../db/client.js';
 import { recordConnectionsSeen } from '../db/connections.js';
+import { listProvisionalWindows } from '../db/provisional.js';
 import type { DiscoveryDeps } from '../discovery/discoverAccounts.js';
 import { filterAccounts, type AccountFilter } from '../discovery/filters.js';
 import { refreshConnections, type RefreshOutcome } from '../discovery/refresh.js';
@@ -14,7 +15,16 @@ import { planNightly, type PlannedReport } from './planner.js';
  * accounts (each connection on its own: one failure never blocks another), filter them, plan with the
  * pure planner and enqueue at nightly priority. Job ids are deterministic, so a tick while the last
  * tick's jobs are still waiting or running enqueues nothing new.
+ *
+ * Jobs re-pulling a provisional window (its last day may still change) are enqueued first and at a
+ * priority ahead of the other nightly jobs, so a busy night settles them before anything else.
  */
+
+/**
+ * BullMQ runs lower numbers first. Kept between "no priority" (0, which BullMQ runs before every
+ * prioritized job) and nightly, so it never overtakes jobs added without a priority.
+ */
+export const PROVISIONAL_PRIORITY = Math.max(1, PRIORITY.nightly - 5);
 
 export interface TickDeps {
   db: Db;
@@ -37,6 +47,8 @@ export interface TickSummary {
   connections: { listed: number; loaded: string[]; needsReauth: string[]; discoveryFailed: string[] };
   accounts: { discovered: number; filteredOut: number; planned: number };
   jobs: { planned: number; added: number; reAdded: number; alreadyQueued: number };
+  /** Provisional windows read from the ledger, and the planned jobs re-pulling them (enqueued first). */
+  provisional: { windows: number; jobs: number };
   warnings: string[];
 }
 
@@ -58,6 +70,7 @@ export async function runTick(deps: TickDeps, signal?: AbortSignal): Promise<Tic
 async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed: number): Promise<TickSummary> {
   const discovered = outcomes.flatMap((o) => o.accounts);
   const { kept, dropped } = filterAccounts(discovered, deps.filter);
+  const provisional = await listProvisionalWindows(deps.db);
   const plan = planNightly({
     now: deps.now(),
     timeZone: deps.timeZone,
@@ -65,12 +78,15 @@ async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed
     connections: outcomes.map((o) => ({ connectionId: o.connectionId, health: o.status === 'needs_reauth' ? 'needs_reauth' : 'ok' })),
     accounts: kept.map((a) => ({ connectionId: a.connectionId, accountId: a.accountId, customerId: a.parentCustomerId })),
     reports: deps.reports,
+    provisional,
   });
   for (const w of plan.warnings) deps.logger.warn({ warning: w.kind }, w.message);
 
   const counts = { planned: plan.jobs.length, added: 0, reAdded: 0, alreadyQueued: 0 };
-  for (const target of plan.jobs) {
-    const { outcome } = await enqueueReport(deps.reportQueue, target, { attempts: deps.attempts, priority: PRIORITY.nightly });
+  // In plan order, one at a time: the provisional jobs reach the queue before the others.
+  for (const [i, target] of plan.jobs.entries()) {
+    const priority = i < plan.provisionalJobs ? PROVISIONAL_PRIORITY : PRIORITY.nightly;
+    const { outcome } = await enqueueReport(deps.reportQueue, target, { attempts: deps.attempts, priority });
     if (outcome === 'added') counts.added++;
     else if (outcome === 're-added') counts.reAdded++;
     else counts.alreadyQueued++;
@@ -85,6 +101,7 @@ async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed
     },
     accounts: { discovered: discovered.length, filteredOut: dropped.length, planned: new Set(plan.jobs.map((j) => `${j.connectionId}|${j.accountId}`)).size },
     jobs: counts,
+    provisional: { windows: provisional.length, jobs: plan.provisionalJobs },
     warnings: plan.warnings.map((w) => w.message),
   };
   deps.logger.info(summary, 'nightly tick done');
