@@ -86,13 +86,13 @@ describe('every built-in report × aggregation, end to end', () => {
     expect(runs.rows).toEqual([{ status: 'succeeded', n: all.length }]);
   });
 
-  it('types columns honestly: UTC hours, dates, bigint ids and counts, numeric money and percents', async () => {
+  it('types columns honestly: hours as delivered, dates, bigint ids and counts, numeric money and percents', async () => {
     const types = await env.db.database.pool.query<{ table_name: string; column_name: string; data_type: string }>(
       `SELECT table_name, column_name, data_type FROM information_schema.columns
         WHERE table_schema = current_schema() AND column_name IN ('time_period', 'date', 'campaign_id', 'impressions', 'spend', 'ctr', 'daily_spend')`,
     );
     const typeOf = (table: string, column: string) => types.rows.find((r) => r.table_name === table && r.column_name === column)?.data_type;
-    expect(typeOf('keyword_performance_hourly', 'time_period')).toBe('timestamp with time zone');
+    expect(typeOf('keyword_performance_hourly', 'time_period')).toBe('timestamp without time zone');
     expect(typeOf('keyword_performance_weekly', 'time_period')).toBe('date');
     expect(typeOf('budget_summary_daily', 'date')).toBe('date');
     expect(typeOf('budget_summary_daily', 'daily_spend')).toBe('numeric');
@@ -100,12 +100,15 @@ describe('every built-in report × aggregation, end to end', () => {
     expect(typeOf('ad_group_performance_daily', 'impressions')).toBe('bigint');
     expect(typeOf('ad_group_performance_daily', 'spend')).toBe('numeric');
     expect(typeOf('ad_group_performance_daily', 'ctr')).toBe('numeric');
-    // Hours are the UTC instants of "YYYY-MM-DD|H", whatever REPORT_TIME_ZONE says.
-    const hours = await env.db.database.pool.query<{ first: Date; last: Date; n: number }>(
-      `SELECT min(time_period) AS first, max(time_period) AS last, count(DISTINCT time_period)::int AS n FROM campaign_performance_hourly`,
+    // Hours are "YYYY-MM-DD|H" as delivered, in the zone the file states (the simulator states a non-UTC one).
+    const hours = await env.db.database.pool.query<{ first: string; last: string; n: number; zones: string[] }>(
+      `SELECT min(time_period)::text AS first, max(time_period)::text AS last, count(DISTINCT time_period)::int AS n,
+              array_agg(DISTINCT coalesce(file_time_zone, 'NULL')) AS zones FROM campaign_performance_hourly`,
     );
     const day = all.find((c) => c.aggregation === 'Hourly')!.window.from;
-    expect(hours.rows[0]).toEqual({ first: new Date(`${day}T00:00:00Z`), last: new Date(`${day}T23:00:00Z`), n: 24 });
+    expect(hours.rows[0]).toMatchObject({ first: `${day} 00:00:00`, last: `${day} 23:00:00`, n: 24 });
+    expect(hours.rows[0]!.zones).toHaveLength(1);
+    expect(hours.rows[0]!.zones[0]).toMatch(/^\(GMT[+-]\d\d:\d\d\) /);
     // Scores Microsoft did not compute ("--") are NULL, never 0; so are shares it has no estimate for ("").
     const nulls = await env.db.database.pool.query(
       `SELECT count(*) FILTER (WHERE quality_score IS NULL)::int AS dash, count(*) FILTER (WHERE quality_score = 0)::int AS zero,

@@ -32,7 +32,7 @@ describe('buildReportRequest', () => {
       attributes: { 'xsi:type': 'r:CampaignPerformanceReportRequest', 'xmlns:r': 'https://bingads.microsoft.com/Reporting/v13' },
       ExcludeColumnHeaders: false,
       ExcludeReportFooter: true,
-      ExcludeReportHeader: true,
+      ExcludeReportHeader: false,
       Format: 'Csv',
       FormatVersion: '2.0',
       ReportName: 'daily campaign',
