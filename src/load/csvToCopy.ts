@@ -127,8 +127,8 @@ export class CsvToCopy extends Transform {
    * How many of the tail's records are data: all but trailing blank lines and Microsoft's footer. The
    * footer exists only when the request asks for it (we set ExcludeReportFooter, REPORT_FILE_OPTIONS):
    * the copyright line, and before it possibly a summary row whose first field is "Total". Such a row
-   * is dropped only there and only without an account id, which every data row of a report that
-   * has the column carries: a campaign or account named "Total" is data, wherever it sits.
+   * is dropped only there and only without a numeric account id, which every data row of a report
+   * that has the column carries: a campaign or account named "Total" is data, wherever it sits.
    */
   private dataRecordsOf(spans: readonly RecordSpan[], record: (k: number) => Uint8Array): number {
     let keep = spans.length;
@@ -149,7 +149,8 @@ export class CsvToCopy extends Transform {
   private isSummaryRow(bytes: Uint8Array): boolean {
     const fields = recordFields(bytes);
     if (fields === null || (fields[0] ?? '').trim() !== 'Total') return false;
-    return this.accountIdAt === -1 || (fields[this.accountIdAt] ?? '').trim() === '';
+    // Where AccountId is the first column (as in Microsoft's own example), "Total" stands in it: no id.
+    return this.accountIdAt === -1 || !/^\d+$/.test((fields[this.accountIdAt] ?? '').trim());
   }
 
   private endMarkerError(newlinesBefore: number): ReportFileError {

@@ -308,10 +308,9 @@ describe("Microsoft's example file (guides/reports.md#reportschema)", () => {
   // SDKs skip a row whose first field matches "Total|©\d+ Microsoft Corporation…" (REPORTING-FACTS §5.2,
   // [NET] RowReportRecordReader.cs, [PY] row_report_iterator.py::valid_record). In the example's column
   // order the first field IS AccountId, so such a Total row has "Total" where the account id goes.
-  // BUG(src/load/csvToCopy.ts isSummaryRow): a Total row is dropped only when its AccountId field is
-  // empty, so here it is taken for data and the file is refused: "the report header states Rows: 5 but
-  // the file holds 6 data rows". Marked it.fails until fixed; then make it a plain `it`.
-  it.fails('BUG: a Total row before the footer ("Total" in the first field, here the AccountId column) is not loaded; Rows still checks', async () => {
+  // This was a bug (isSummaryRow dropped a Total row only when its AccountId field was empty, so here the
+  // file was refused: "the report header states Rows: 5 but the file holds 6 data rows"); fixed since.
+  it('a Total row before the footer ("Total" in the first field, here the AccountId column) is not loaded; Rows still checks', async () => {
     const file = exampleFile({ before: [quoted(['Total', '', '', '', '', '171'])] });
     const outcome = await loadReportCsv(pool(), exampleTarget, csv(file), noFinish);
     expect(outcome.rows).toBe(5);
