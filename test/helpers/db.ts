@@ -12,14 +12,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file; drop() removes it. */
-export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+/** A fresh, migrated (unless told not to) database of its own for one test file; drop() removes it. */
+export async function createTestDatabase(label = 'test', options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `msads_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   await ensureDatabase(url.toString());
   const database = createDatabase(url.toString(), { max: 5 });
-  await runMigrations(database.pool);
+  if (options.migrate !== false) await runMigrations(database.pool);
   return {
     url: url.toString(),
     name,
