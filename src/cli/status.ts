@@ -16,6 +16,8 @@ import { formatAge, renderTable, truncate } from './table.js';
  * `status`: per connection, account and report, the last successful window and how fresh it is, the
  * last failure with its reason, and the connections that need re-authorization. Exits 1 when anything
  * is failing (latest run failed, or a connection needs re-authorization) so cron or monitoring can alert.
+ * Provisional windows (Microsoft may still change their last day) are shown, but do not fail status:
+ * the nightly tick re-pulls them first, and they settle on their own.
  */
 
 /** "WeeklyStartingMonday" → "weekly_starting_monday", as the CLI spells aggregations. */
@@ -39,6 +41,7 @@ interface StatusRow {
   lastFailure: TargetStatus['lastFailure'];
   /** API of the latest run (rest or soap); null before the first run. */
   api: string | null;
+  provisional: TargetStatus['provisional'];
 }
 
 export function registerStatus(program: Command): void {
@@ -80,6 +83,7 @@ export function registerStatus(program: Command): void {
             behindDays: t.lastOk ? Math.max(0, daysBetween(t.lastOk.to, yesterday)) : null,
             lastFailure: t.lastFailure,
             api: t.api,
+            provisional: t.provisional,
           };
         });
         // Accounts the nightly load covers that have no run yet.
@@ -90,7 +94,7 @@ export function registerStatus(program: Command): void {
           for (const r of enabledReports(config)) {
             if (seen.has(`${a.connectionId}|${a.accountId}|${r.report}|${r.aggregation}`)) continue;
             const dead = health.get(a.connectionId)?.health === 'needs_reauth';
-            rows.push({ connectionId: a.connectionId, accountId: String(a.accountId), accountName: a.accountName, report: r.report, aggregation: r.aggregation, state: dead ? 'NEEDS_REAUTH' : 'never loaded', lastOk: null, behindDays: null, lastFailure: null, api: null });
+            rows.push({ connectionId: a.connectionId, accountId: String(a.accountId), accountName: a.accountName, report: r.report, aggregation: r.aggregation, state: dead ? 'NEEDS_REAUTH' : 'never loaded', lastOk: null, behindDays: null, lastFailure: null, api: null, provisional: null });
           }
         }
         rows.sort((x, y) => x.connectionId.localeCompare(y.connectionId) || Number(x.accountId) - Number(y.accountId) || x.report.localeCompare(y.report));
@@ -98,8 +102,10 @@ export function registerStatus(program: Command): void {
         const deadConnections = connections.filter((c) => c.health === 'needs_reauth');
         const failingTargets = rows.filter((r) => r.state === 'FAILING' || r.state === 'NEEDS_REAUTH' || r.state === 'NO_ACCESS').length;
         const failing = failingTargets + deadConnections.length;
+        const provisional = rows.filter((r) => r.provisional !== null);
         if (options.json) {
-          process.stdout.write(`${JSON.stringify({ today, api: config.msads.api, failing: failing > 0, connections, targets: rows }, null, 2)}\n`);
+          const json = { today, api: config.msads.api, failing: failing > 0, provisionalTargets: provisional.length, connections, targets: rows };
+          process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
         } else {
           process.stdout.write(
             [
@@ -118,7 +124,7 @@ export function registerStatus(program: Command): void {
               ),
               '',
               renderTable(
-                ['CONNECTION', 'ACCOUNT', 'NAME', 'REPORT', 'LAST OK WINDOW', 'LOADED', 'FRESHNESS', 'STATE', 'API', 'LAST FAILURE'],
+                ['CONNECTION', 'ACCOUNT', 'NAME', 'REPORT', 'LAST OK WINDOW', 'LOADED', 'FRESHNESS', 'STATE', 'PROVISIONAL', 'API', 'LAST FAILURE'],
                 rows.map((r) => [
                   r.connectionId,
                   r.accountId,
@@ -128,6 +134,7 @@ export function registerStatus(program: Command): void {
                   formatAge(r.lastOk?.finishedAt, now),
                   r.behindDays === null ? '-' : r.behindDays === 0 ? 'up to date' : `${r.behindDays}d behind`,
                   r.state,
+                  provisionalCell(r.provisional),
                   r.api ?? '-',
                   r.lastFailure
                     ? truncate(`${r.lastFailure.from}..${r.lastFailure.to} ${formatAge(r.lastFailure.finishedAt, now)}: [${r.lastFailure.errorClass ?? '?'}] ${r.lastFailure.message ?? ''}`, 160)
@@ -138,6 +145,7 @@ export function registerStatus(program: Command): void {
               failing > 0
                 ? `FAILING: ${failingTargets} report target(s) failing or blocked, ${deadConnections.length} connection(s) needing re-authorization, ${noAccess.size} account(s) without access`
                 : 'all ok',
+              provisionalLine(provisional),
               '',
             ].join('\n'),
           );
@@ -147,4 +155,17 @@ export function registerStatus(program: Command): void {
         await database.close();
       }
     });
+}
+
+/** "2026-03-14" for one window, "2026-03-10 +1" when more: the earliest last day that may still change. */
+function provisionalCell(p: StatusRow['provisional']): string {
+  if (!p) return '-';
+  return p.windows > 1 ? `${p.firstDay} +${p.windows - 1}` : p.firstDay;
+}
+
+function provisionalLine(rows: readonly StatusRow[]): string {
+  if (rows.length === 0) return 'provisional: none';
+  const windows = rows.reduce((n, r) => n + (r.provisional?.windows ?? 0), 0);
+  const first = rows.map((r) => r.provisional?.firstDay ?? '9999-12-31').reduce((a, b) => (a <= b ? a : b));
+  return `provisional: ${rows.length} report target(s) with ${windows} window(s) Microsoft may still change (earliest last day ${first}); the nightly tick re-pulls them first`;
 }

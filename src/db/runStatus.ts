@@ -3,8 +3,9 @@ import type { Db } from './client.js';
 
 /**
  * Per connection × account × report × aggregation: the last successful window, the last failure and
- * whether the most recent finished run failed (which is what `status` calls failing). Read from the run
- * ledger, so it covers nightly runs, backfills and run-once alike.
+ * whether the most recent finished run failed (which is what `status` calls failing), and its
+ * provisional windows (report_provisional_windows: loads whose last day Microsoft may still change).
+ * Read from the run ledger, so it covers nightly runs, backfills and run-once alike.
  */
 
 export interface TargetStatus {
@@ -20,6 +21,8 @@ export interface TargetStatus {
   inFlight: number;
   /** How Microsoft was called by the most recent run (rest or soap). */
   api: string | null;
+  /** Unsettled provisional windows of this target, and the earliest of their last days; null when none. */
+  provisional: { windows: number; firstDay: string } | null;
 }
 
 interface Row extends Record<string, unknown> {
@@ -38,6 +41,8 @@ interface Row extends Record<string, unknown> {
   latest_status: string | null;
   latest_api: string | null;
   in_flight: number;
+  provisional_windows: number | null;
+  first_provisional_day: string | null;
 }
 
 export async function listTargetStatus(db: Db, connectionId?: string): Promise<TargetStatus[]> {
@@ -66,17 +71,23 @@ export async function listTargetStatus(db: Db, connectionId?: string): Promise<T
     recent AS (
       SELECT DISTINCT ON (connection_id, account_id, report, aggregation)
              connection_id, account_id, report, aggregation, api
-        FROM runs ORDER BY connection_id, account_id, report, aggregation, id DESC)
+        FROM runs ORDER BY connection_id, account_id, report, aggregation, id DESC),
+    provisional AS (
+      SELECT connection_id, account_id, report, aggregation,
+             count(*)::int AS provisional_windows, to_char(min(window_end), 'YYYY-MM-DD') AS first_provisional_day
+        FROM report_provisional_windows WHERE ${where} GROUP BY 1, 2, 3, 4)
     SELECT t.connection_id, t.account_id, t.report, t.aggregation, t.in_flight,
            to_char(ok.window_start, 'YYYY-MM-DD') AS ok_start, to_char(ok.window_end, 'YYYY-MM-DD') AS ok_end, ok.finished_at AS ok_at,
            to_char(bad.window_start, 'YYYY-MM-DD') AS fail_start, to_char(bad.window_end, 'YYYY-MM-DD') AS fail_end, bad.finished_at AS fail_at,
            bad.error_class AS fail_class, bad.error_message AS fail_message,
-           latest.status AS latest_status, recent.api AS latest_api
+           latest.status AS latest_status, recent.api AS latest_api,
+           provisional.provisional_windows, provisional.first_provisional_day
       FROM targets t
       LEFT JOIN ok USING (connection_id, account_id, report, aggregation)
       LEFT JOIN bad USING (connection_id, account_id, report, aggregation)
       LEFT JOIN latest USING (connection_id, account_id, report, aggregation)
       LEFT JOIN recent USING (connection_id, account_id, report, aggregation)
+      LEFT JOIN provisional USING (connection_id, account_id, report, aggregation)
      ORDER BY t.connection_id, t.account_id, t.report, t.aggregation`);
   return result.rows.map((r) => ({
     connectionId: r.connection_id,
@@ -91,5 +102,6 @@ export async function listTargetStatus(db: Db, connectionId?: string): Promise<T
     failing: r.latest_status === 'failed',
     inFlight: Number(r.in_flight),
     api: r.latest_api,
+    provisional: r.provisional_windows && r.first_provisional_day ? { windows: Number(r.provisional_windows), firstDay: r.first_provisional_day } : null,
   }));
 }

@@ -7,8 +7,8 @@ import { connectionFreshness, type FreshnessOptions } from './freshness.js';
 /**
  * Gauges computed at scrape time from what every process shares, Redis and Postgres, so one process
  * (the dashboard) can serve them for the whole deployment: jobs by state per queue, the run ledger's
- * runs by report, status and error class, and each connection's freshness and health. Scrape them from
- * one place only (they describe the deployment, not the process).
+ * runs by report, status and error class, and each connection's freshness, provisional windows and
+ * health. Scrape them from one place only (they describe the deployment, not the process).
  */
 
 const JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
@@ -54,7 +54,7 @@ export function registerClusterMetrics(registry: Registry, deps: ClusterMetricsD
     },
   });
 
-  // The three connection gauges share one query per scrape.
+  // The four connection gauges share one query per scrape.
   let pending: Promise<Awaited<ReturnType<typeof connectionFreshness>>> | undefined;
   const freshness = () => {
     pending ??= connectionFreshness(deps.db, { ...deps.freshness, now: deps.now() }).finally(() => {
@@ -82,6 +82,18 @@ export function registerClusterMetrics(registry: Registry, deps: ClusterMetricsD
     async collect() {
       this.reset();
       for (const c of await freshness()) if (c.lagDays !== null) this.set({ connection_id: c.connectionId }, c.lagDays);
+    },
+  });
+  // Per connection, like the freshness gauges it qualifies: per account × report labels would grow
+  // with every account a connection reaches; the per-target detail is in `status` and bi_freshness.
+  new Gauge({
+    name: 'msads_connection_provisional_windows',
+    help: 'Per connection: loaded windows whose last day Microsoft may still change (report file said Potential Incomplete Data, no later load settled it); 0 = all settled.',
+    labelNames: ['connection_id'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const c of await freshness()) this.set({ connection_id: c.connectionId }, c.provisionalWindows);
     },
   });
   new Gauge({
