@@ -61,6 +61,23 @@ afterAll(async () => {
 });
 
 describe('provisional windows', () => {
+  it('a Summary window is settled only by a later load of the same window (migration 0007)', async () => {
+    const insert = (from: string, to: string, incomplete: boolean, hoursAgo: number) =>
+      db.database.pool.query<{ id: string }>(
+        `INSERT INTO report_runs (connection_id, customer_id, account_id, report, aggregation, window_start, window_end, status, api, potential_incomplete, finished_at)
+         VALUES ('conn-s', 1, 900, 'account_performance', 'Summary', $1, $2, 'succeeded', 'rest', $3, now() - make_interval(hours => $4::int)) RETURNING id`,
+        [from, to, incomplete, hoursAgo],
+      );
+    const provisional = Number((await insert('2026-03-01', '2026-03-10', true, 72)).rows[0]!.id);
+    // A wider window covering the last day is other figures: the provisional rows are still there.
+    await insert('2026-02-01', '2026-03-10', false, 48);
+    const open = async () => (await db.database.pool.query(`SELECT run_id FROM report_provisional_windows WHERE connection_id = 'conn-s'`)).rows.map((r) => Number(r.run_id));
+    expect(await open()).toEqual([provisional]);
+    await insert('2026-03-01', '2026-03-10', false, 24);
+    expect(await open()).toEqual([]);
+    await db.database.pool.query(`DELETE FROM report_runs WHERE connection_id = 'conn-s'`);
+  });
+
   it('the view keeps unsettled provisional loads only; listProvisionalWindows reads it', async () => {
     const view = await db.database.pool.query<{ run_id: string }>('SELECT run_id FROM report_provisional_windows ORDER BY run_id');
     expect(view.rows.map((r) => Number(r.run_id))).toEqual([ids['open'], ids['later']]);
