@@ -141,6 +141,13 @@ export const connections = pgTable('connections', {
   lastDiscoveryAt: timestamp('last_discovery_at', { withTimezone: true }),
   /** Why the last discovery failed (null when it succeeded). */
   lastDiscoveryError: text('last_discovery_error'),
+  /**
+   * Set when an operator paused the connection (dashboard or CLI): the scheduler plans nothing for it
+   * and says so, until it is resumed (null again). Runs already queued finish.
+   */
+  pausedAt: timestamp('paused_at', { withTimezone: true }),
+  /** Who or why, as the operator gave it. */
+  pausedReason: text('paused_reason'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
