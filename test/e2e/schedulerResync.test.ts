@@ -94,8 +94,14 @@ describe('scheduler process and a Redis restart without persistence', () => {
     expect(job.data).toMatchObject({ runId, step: 'poll', reportRequestId: 'rr-1' });
     // A pass queued now runs after the reconnect's pass has ended: the job is then counted as alive.
     expect(await scheduler!.reconcileNow()).toMatchObject({ ran: true, alive: 1, reenqueued: 0 });
-    const metric = await registry.getSingleMetricAsString('msads_reconciled_runs_total');
-    expect(metric).toContain('msads_reconciled_runs_total{action="reenqueued"} 1');
+    // The reconnect's pass counts what it did once its lock is released, which under load can trail
+    // the next pass by a moment: wait for the count rather than read it once.
+    const metric = await waitFor('the re-enqueue counted', () =>
+      maybe(async () => {
+        const text = await registry.getSingleMetricAsString('msads_reconciled_runs_total');
+        return text.includes('msads_reconciled_runs_total{action="reenqueued"} 1') ? text : undefined;
+      }),
+    );
     expect(metric).toMatch(/msads_reconciled_runs_total\{action="alive"\} [1-9]/);
     expect(env.logs.some((l) => l.includes('reconciled runs with the queue'))).toBe(true);
   });
