@@ -29,8 +29,18 @@ export interface SimAccount {
 const CURRENCIES = ['USD', 'EUR', 'GBP'] as const;
 const TIME_ZONES = ['GreenwichMeanTimeDublinEdinburghLisbonLondon', 'EasternTimeUSCanada', 'AmsterdamBerlinBernRomeStockholmVienna'] as const;
 
+const idHash = (id: string) => createHash('sha256').update(id).digest();
+
+/**
+ * The currency an account has unless a test gives it one: what Customer Management reports for it and
+ * what the generator writes in its rows' CurrencyCode (generator.ts), so the two always agree.
+ */
+export function defaultCurrencyCode(accountId: string): string {
+  return CURRENCIES[(idHash(accountId)[4] ?? 0) % CURRENCIES.length] as string;
+}
+
 export function simAccount(id: string, parentCustomerId: string, attrs: SimAccountAttributes = {}): SimAccount {
-  const h = createHash('sha256').update(id).digest();
+  const h = idHash(id);
   const number = `F${h.readUInt32BE(0).toString(36).toUpperCase().padStart(7, '0').slice(-7)}`;
   return {
     id,
@@ -38,7 +48,7 @@ export function simAccount(id: string, parentCustomerId: string, attrs: SimAccou
     number: attrs.number ?? number,
     parentCustomerId,
     status: attrs.status ?? 'Active',
-    currencyCode: attrs.currencyCode ?? (CURRENCIES[(h[4] ?? 0) % CURRENCIES.length] as string),
+    currencyCode: attrs.currencyCode ?? defaultCurrencyCode(id),
     timeZone: attrs.timeZone ?? (TIME_ZONES[(h[5] ?? 0) % TIME_ZONES.length] as string),
   };
 }

@@ -2,6 +2,7 @@ import type { Aggregation } from '../reports/aggregations.js';
 import { columnSpec } from '../reports/columnTypes.js';
 import { dayOfWeek, periodStart } from '../reports/periods.js';
 import { HISTORICAL_SCORE_COLUMNS, IMPRESSION_SHARE_COLUMNS, QUALITY_SCORE_COLUMNS } from '../reports/requestRules.js';
+import { defaultCurrencyCode } from './customerAccounts.js';
 
 /**
  * Deterministic report rows, as Microsoft's CSV would hold them (FormatVersion 2.0 strings: "--" for
@@ -30,6 +31,7 @@ export interface GenerateOptions {
   to: string;
   seed: string;
   shape?: AccountShape;
+  /** CurrencyCode of every row; by default the account's own (defaultCurrencyCode), as Customer Management reports it. */
   currencyCode?: string;
 }
 
@@ -189,7 +191,7 @@ export function* generateRows(options: GenerateOptions): Generator<GeneratedRow>
   const columns = options.columns;
   const columnSet = new Set(columns);
   const shape = options.shape ?? DEFAULT_SHAPE;
-  const currency = options.currencyCode ?? 'USD';
+  const currency = options.currencyCode ?? defaultCurrencyCode(options.accountId);
   const dimensionNames = columns.filter((c) => DIMENSIONS[c] !== undefined);
   const combos = cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? [])).filter((c) => plausible(dimensionNames, c));
   const ents = entities(options.accountId, columnSet, shape);
