@@ -59,6 +59,8 @@ export const tableDocs: Readonly<Record<string, TableDoc>> = {
       last_seen_at: 'Last time Nango listed the connection.',
       last_discovery_at: 'Last account discovery through Customer Management.',
       last_discovery_error: 'Why the last discovery failed (null when it succeeded).',
+      paused_at: 'When an operator paused the connection (dashboard or CLI): the scheduler plans nothing for it until it is resumed (null again). Runs already queued finish.',
+      paused_reason: 'Who paused it or why, as the operator gave it.',
       updated_at: 'Last change of the row.',
     },
   },
