@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { AlertMonitor } from '../observability/alertMonitor.js';
 import { registerClusterMetrics } from '../observability/clusterMetrics.js';
 import { enabledReports } from '../schedule/enabledReports.js';
-import { reportTimeZoneIanaOf } from './discovery.js';
+import { accountFilter, reportTimeZoneIanaOf } from './discovery.js';
 import { createConnectionAlertMonitor, type ProcessObservability } from './observability.js';
 
 /**
@@ -45,7 +45,9 @@ export async function startDashboard(
     queues,
     db: obs.database.db,
     freshness: { enabled: enabledReports(config), timeZone: reportTimeZoneIanaOf(config) },
+    accountFilter: accountFilter(config),
     now: () => new Date(),
+    onSourceError: (source, err) => logger.warn({ source, err }, 'a metrics source could not be read; /metrics answers without its gauges'),
   });
   let server: OpsServer;
   try {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { noopObserver, type RunObserver } from '../jobs/observer.js';
@@ -42,6 +42,13 @@ export interface ProcessObservability {
 export function createProcessObservability(config: Config, logger: Logger, options: { alerts?: boolean; processMetrics?: boolean } = {}): ProcessObservability {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  // The configured threshold, so the shipped alert rules compare lags with FRESHNESS_MAX_LAG_DAYS
+  // rather than a number copied into them.
+  new Gauge({
+    name: 'msads_freshness_max_lag_days',
+    help: 'FRESHNESS_MAX_LAG_DAYS: how many days a target may lag before it counts as behind (status, alerts).',
+    registers: [registry],
+  }).set(config.alerts.freshnessMaxLagDays);
   const telemetry = config.otel.endpoint ? startTelemetry({ serviceName: config.otel.serviceName, endpoint: config.otel.endpoint }) : undefined;
   // The 'service' role: reconnects for ever (these processes outlive any Redis restart) and fails a
   // command fast while Redis is away, so readiness and alert claims answer instead of hanging. This is

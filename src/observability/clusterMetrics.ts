@@ -2,108 +2,162 @@ import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/client.js';
+import type { AccountFilter } from '../discovery/filters.js';
 import { connectionFreshness, type FreshnessOptions } from './freshness.js';
+import { perScrape, type Scraped } from './perScrape.js';
+import { targetFreshness } from './targetFreshness.js';
 
 /**
  * Gauges computed at scrape time from what every process shares, Redis and Postgres, so one process
- * (the dashboard) can serve them for the whole deployment: jobs by state per queue, the run ledger's
- * runs by report, status and error class, and each connection's freshness, provisional windows and
- * health. Scrape them from one place only (they describe the deployment, not the process).
+ * (the dashboard) can serve them for the whole deployment: jobs by state and workers per queue, the
+ * run ledger's runs by report, status and error class, each connection's freshness, provisional
+ * windows, health and pause, and each enabled target's freshness and failure. Scrape them from one
+ * place only (they describe the deployment, not the process).
+ *
+ * A scrape never fails because a source is away: each source is read once per scrape (with a
+ * timeout), the gauges it feeds stay empty when it failed, and `msads_scrape_error{source}` says so.
+ * Process metrics and the other source's gauges are still served, and no error text reaches the body.
  */
 
 const JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 /** The ledger gauges count runs touched within this window, so a scrape stays cheap on a years-old ledger. */
 export const LEDGER_WINDOW_HOURS = 24;
+/** Under Prometheus's default scrape timeout (10 s), so an answer with scrape errors arrives in time. */
+export const SCRAPE_SOURCE_TIMEOUT_MS = 5_000;
 
 export interface ClusterMetricsDeps {
   queues: readonly Queue[];
   db: Db;
   freshness: Omit<FreshnessOptions, 'now'>;
+  /** Accounts the scheduler never plans (ACCOUNT_* filters) get no target series. */
+  accountFilter?: AccountFilter | undefined;
   now: () => Date;
+  /** A source failed during a scrape (the body only says which one). */
+  onSourceError?: (source: 'postgres' | 'redis', err: unknown) => void;
 }
+
+type TargetLabels = 'connection_id' | 'account_id' | 'report' | 'aggregation';
+const TARGET_LABELS = ['connection_id', 'account_id', 'report', 'aggregation'] as const;
 
 export function registerClusterMetrics(registry: Registry, deps: ClusterMetricsDeps): void {
   const registers = [registry];
-  new Gauge({
-    name: 'msads_queue_jobs',
-    help: 'Jobs per queue and state (BullMQ getJobCounts; completed and failed are those still kept).',
-    labelNames: ['queue', 'state'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const queue of deps.queues) {
-        const counts = await queue.getJobCounts(...JOB_STATES);
-        for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'msads_ledger_runs',
-    help: `Runs in the run ledger (report_runs) updated in the last ${LEDGER_WINDOW_HOURS} h, by report, status and error class.`,
-    labelNames: ['report', 'aggregation', 'status', 'error_class'] as const,
-    registers,
-    async collect() {
-      const result = await deps.db.execute<{ report: string; aggregation: string; status: string; error_class: string | null; runs: string }>(sql`
+  const report = (source: 'postgres' | 'redis') => (err: unknown) => deps.onSourceError?.(source, err);
+  const redis = perScrape(SCRAPE_SOURCE_TIMEOUT_MS, readRedis, report('redis'));
+  const postgres = perScrape(SCRAPE_SOURCE_TIMEOUT_MS, readPostgres, report('postgres'));
+
+  async function readRedis() {
+    return Promise.all(
+      deps.queues.map(async (queue) => ({
+        queue: queue.name,
+        counts: await queue.getJobCounts(...JOB_STATES),
+        // CLIENT LIST may be refused (some managed Redis): no worker series then, the counts still count.
+        workers: await queue.getWorkersCount().catch(() => undefined),
+      })),
+    );
+  }
+  async function readPostgres() {
+    const now = deps.now();
+    const [ledger, connections, targets] = await Promise.all([
+      deps.db.execute<{ report: string; aggregation: string; status: string; error_class: string | null; runs: string }>(sql`
         SELECT report, aggregation, status, error_class, count(*) AS runs
           FROM report_runs WHERE updated_at > now() - make_interval(hours => ${LEDGER_WINDOW_HOURS})
-         GROUP BY 1, 2, 3, 4`);
-      this.reset();
-      for (const r of result.rows) {
-        this.set({ report: r.report, aggregation: r.aggregation, status: r.status, error_class: r.error_class ?? 'none' }, Number(r.runs));
-      }
-    },
-  });
+         GROUP BY 1, 2, 3, 4`),
+      connectionFreshness(deps.db, { ...deps.freshness, now }),
+      targetFreshness(deps.db, { ...deps.freshness, accountFilter: deps.accountFilter, now }),
+    ]);
+    return { ledger: ledger.rows, connections, targets };
+  }
 
-  // The four connection gauges share one query per scrape.
-  let pending: Promise<Awaited<ReturnType<typeof connectionFreshness>>> | undefined;
-  const freshness = () => {
-    pending ??= connectionFreshness(deps.db, { ...deps.freshness, now: deps.now() }).finally(() => {
-      setTimeout(() => (pending = undefined), 0);
+  /** A gauge filled from one source's snapshot; left empty when that source failed this scrape. */
+  function gauge<L extends string, T>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    source: () => Promise<Scraped<T>>,
+    fill: (set: (labels: Record<L, string>, value: number) => void, value: T) => void,
+  ): void {
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const scraped = await source();
+        this.reset();
+        if (scraped.ok) fill((labels, value) => this.set(labels as never, value), scraped.value);
+      },
     });
-    return pending;
-  };
-  new Gauge({
-    name: 'msads_connection_oldest_loaded_day_timestamp_seconds',
-    help: 'Per connection: the stalest report target’s last loaded day (midnight UTC of that date, as Unix time).',
-    labelNames: ['connection_id'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const c of await freshness()) {
-        if (c.oldestLoadedDay !== null) this.set({ connection_id: c.connectionId }, Date.parse(`${c.oldestLoadedDay}T00:00:00Z`) / 1000);
+  }
+
+  gauge('msads_queue_jobs', 'Jobs per queue and state (BullMQ getJobCounts; completed and failed are those still kept).', ['queue', 'state'], redis, (set, queues) => {
+    for (const q of queues) for (const state of JOB_STATES) set({ queue: q.queue, state }, q.counts[state] ?? 0);
+  });
+  gauge('msads_queue_workers', 'Workers connected to each queue now (BullMQ getWorkersCount; 0 = nothing consumes it).', ['queue'], redis, (set, queues) => {
+    for (const q of queues) if (q.workers !== undefined) set({ queue: q.queue }, q.workers);
+  });
+  gauge(
+    'msads_ledger_runs',
+    `Runs in the run ledger (report_runs) updated in the last ${LEDGER_WINDOW_HOURS} h, by report, status and error class.`,
+    ['report', 'aggregation', 'status', 'error_class'],
+    postgres,
+    (set, pg) => {
+      for (const r of pg.ledger) set({ report: r.report, aggregation: r.aggregation, status: r.status, error_class: r.error_class ?? 'none' }, Number(r.runs));
+    },
+  );
+
+  // Per connection: the stalest target, provisional windows, health and pause.
+  const perConnection = (name: string, help: string, value: (c: Awaited<ReturnType<typeof connectionFreshness>>[number]) => number | undefined) =>
+    gauge(name, help, ['connection_id'], postgres, (set, pg) => {
+      for (const c of pg.connections) {
+        const v = value(c);
+        if (v !== undefined) set({ connection_id: c.connectionId }, v);
       }
-    },
-  });
+    });
+  perConnection(
+    'msads_connection_oldest_loaded_day_timestamp_seconds',
+    'Per connection: the stalest report target’s last loaded day (midnight UTC of that date, as Unix time).',
+    (c) => (c.oldestLoadedDay === null ? undefined : Date.parse(`${c.oldestLoadedDay}T00:00:00Z`) / 1000),
+  );
+  perConnection(
+    'msads_connection_freshness_lag_days',
+    'Per connection: days between yesterday (report time zone) and its stalest loaded target’s last loaded day (0 = up to date). Never-loaded targets: msads_target_freshness_lag_days.',
+    (c) => c.lagDays ?? undefined,
+  );
+  // Per connection, like the freshness gauges it qualifies: the per-target detail is in `status` and bi_freshness.
+  perConnection(
+    'msads_connection_provisional_windows',
+    'Per connection: loaded windows whose last day Microsoft may still change (report file said Potential Incomplete Data, no later load settled it); 0 = all settled.',
+    (c) => c.provisionalWindows,
+  );
+  perConnection('msads_connection_needs_reauth', 'Per connection: 1 when its credentials are dead and a person must re-authorize it in Nango.', (c) =>
+    c.health === 'needs_reauth' ? 1 : 0,
+  );
+  perConnection('msads_connection_paused', 'Per connection: 1 while an operator has paused it (the scheduler plans nothing for it).', (c) => (c.paused ? 1 : 0));
+
+  // Per enabled target (account × enabled report × aggregation), from its account's discovery on.
+  const perTarget = (name: string, help: string, value: (t: Awaited<ReturnType<typeof targetFreshness>>[number]) => number) =>
+    gauge<TargetLabels, Awaited<ReturnType<typeof readPostgres>>>(name, help, TARGET_LABELS, postgres, (set, pg) => {
+      for (const t of pg.targets) set({ connection_id: t.connectionId, account_id: t.accountId, report: t.report, aggregation: t.aggregation }, value(t));
+    });
+  perTarget(
+    'msads_target_freshness_lag_days',
+    'Per enabled target: days between yesterday (report time zone) and its last loaded day; +Inf when it never loaded.',
+    (t) => t.lagDays,
+  );
+  perTarget('msads_target_never_loaded', 'Per enabled target: 1 when no run of it ever loaded (its account was discovered, no window landed yet).', (t) =>
+    t.lastLoadedDay === null ? 1 : 0,
+  );
+  perTarget('msads_target_failing', 'Per enabled target: 1 when its latest final run failed (a later good run clears it).', (t) => (t.failing ? 1 : 0));
+
   new Gauge({
-    name: 'msads_connection_freshness_lag_days',
-    help: 'Per connection: days between yesterday (report time zone) and its stalest target’s last loaded day (0 = up to date).',
-    labelNames: ['connection_id'] as const,
+    name: 'msads_scrape_error',
+    help: 'Per source (postgres, redis): 1 when it could not be read for this scrape, so the gauges it feeds are missing from this answer.',
+    labelNames: ['source'] as const,
     registers,
     async collect() {
-      this.reset();
-      for (const c of await freshness()) if (c.lagDays !== null) this.set({ connection_id: c.connectionId }, c.lagDays);
-    },
-  });
-  // Per connection, like the freshness gauges it qualifies: per account × report labels would grow
-  // with every account a connection reaches; the per-target detail is in `status` and bi_freshness.
-  new Gauge({
-    name: 'msads_connection_provisional_windows',
-    help: 'Per connection: loaded windows whose last day Microsoft may still change (report file said Potential Incomplete Data, no later load settled it); 0 = all settled.',
-    labelNames: ['connection_id'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const c of await freshness()) this.set({ connection_id: c.connectionId }, c.provisionalWindows);
-    },
-  });
-  new Gauge({
-    name: 'msads_connection_needs_reauth',
-    help: 'Per connection: 1 when its credentials are dead and a person must re-authorize it in Nango.',
-    labelNames: ['connection_id'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const c of await freshness()) this.set({ connection_id: c.connectionId }, c.health === 'needs_reauth' ? 1 : 0);
+      const [r, p] = await Promise.all([redis(), postgres()]);
+      this.set({ source: 'redis' }, r.ok ? 0 : 1);
+      this.set({ source: 'postgres' }, p.ok ? 0 : 1);
     },
   });
 }

@@ -16,6 +16,8 @@ export interface ConnectionFreshness {
   health: 'ok' | 'needs_reauth';
   healthReason: string | null;
   healthSince: Date | null;
+  /** An operator paused it: the scheduler plans nothing for it until it is resumed. */
+  paused: boolean;
   /** The stalest target's last loaded day (YYYY-MM-DD); null when none of its targets ever loaded. */
   oldestLoadedDay: string | null;
   /** Targets that loaded at least once. */
@@ -38,6 +40,7 @@ interface Row extends Record<string, unknown> {
   health: string | null;
   health_reason: string | null;
   health_since: Date | null;
+  paused: boolean | null;
   oldest_day: string | null;
   targets: number | string;
   provisional_windows: number | string | null;
@@ -62,7 +65,7 @@ export async function connectionFreshness(db: Db, options: FreshnessOptions): Pr
     provisional AS (
       SELECT v.connection_id, count(*)::int AS windows FROM report_provisional_windows v WHERE ${kept('v')} GROUP BY 1)
     SELECT coalesce(c.connection_id, p.connection_id) AS connection_id, c.health, c.health_reason, c.health_since,
-           to_char(p.oldest_day, 'YYYY-MM-DD') AS oldest_day, coalesce(p.targets, 0) AS targets,
+           c.paused_at IS NOT NULL AS paused, to_char(p.oldest_day, 'YYYY-MM-DD') AS oldest_day, coalesce(p.targets, 0) AS targets,
            coalesce(v.windows, 0) AS provisional_windows
       FROM connections c
       FULL JOIN per_connection p ON p.connection_id = c.connection_id
@@ -74,6 +77,7 @@ export async function connectionFreshness(db: Db, options: FreshnessOptions): Pr
     health: r.health === 'needs_reauth' ? 'needs_reauth' : 'ok',
     healthReason: r.health_reason,
     healthSince: r.health_since ? new Date(r.health_since) : null,
+    paused: r.paused === true,
     oldestLoadedDay: r.oldest_day,
     targets: Number(r.targets),
     lagDays: r.oldest_day === null ? null : Math.max(0, daysBetween(r.oldest_day, yesterday)),

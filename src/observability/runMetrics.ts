@@ -66,6 +66,20 @@ export function createRunMetrics(registry: Registry): RunObserver {
     labelNames: ['connection_id'] as const,
     registers,
   });
+  // Per connection and account: one series per account × enabled report × aggregation (rows) and per
+  // account × outcome (runs); the per-report counters above stay small for dashboards over everything.
+  const accountRows = new Counter({
+    name: 'msads_rows_loaded_total',
+    help: 'Rows loaded into Postgres, per connection, account, report and aggregation.',
+    labelNames: ['connection_id', 'account_id', 'report', 'aggregation'] as const,
+    registers,
+  });
+  const accountRuns = new Counter({
+    name: 'msads_account_runs_total',
+    help: 'Report run attempts that ended, per connection and account, by outcome (succeeded, empty, retrying, failed).',
+    labelNames: ['connection_id', 'account_id', 'outcome'] as const,
+    registers,
+  });
   const polls = new Counter({
     name: 'msads_polls_total',
     help: 'PollGenerateReport calls that answered, by report.',
@@ -102,9 +116,11 @@ export function createRunMetrics(registry: Registry): RunObserver {
       const labels = { report: attributes.report, aggregation: attributes.aggregation };
       loadSeconds.observe(labels, durationMs / 1000);
       loadRows.observe(labels, rows);
+      accountRows.inc({ connection_id: attributes.connectionId, account_id: attributes.accountId, ...labels }, rows);
     },
     runEnded(attributes, outcome, errorClass) {
       runs.inc({ report: attributes.report, aggregation: attributes.aggregation, outcome, error_class: errorClass ?? 'none', api: attributes.api });
+      accountRuns.inc({ connection_id: attributes.connectionId, account_id: attributes.accountId, outcome });
     },
   };
 }

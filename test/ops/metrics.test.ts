@@ -109,6 +109,17 @@ describe('/metrics after an end-to-end load', () => {
     expect(sampleSum(text, 'msads_microsoft_calls_total', { fault_code: '109' })).toBe(0);
     expect(sampleSum(text, 'msads_token_refreshes_total')).toBe(0);
     expect(sample(text, 'msads_step_duration_seconds_count', { step: 'download', report: 'campaign_performance', result: 'ok' })).toBe(2);
+    // Per connection and account: rows as the ledger has them, runs by outcome.
+    const perAccount = (await env.db.database.pool.query<{ account_id: string; rows: string }>(
+      `SELECT account_id::text, sum(rows) AS rows FROM report_runs WHERE status = 'succeeded' GROUP BY 1`,
+    )).rows;
+    expect(perAccount.map((r) => r.account_id).sort()).toEqual(connections[0]!.accountIds);
+    for (const r of perAccount) {
+      expect(sample(text, 'msads_rows_loaded_total', { connection_id: 'good', account_id: r.account_id, ...campaign })).toBe(Number(r.rows));
+      expect(sample(text, 'msads_account_runs_total', { connection_id: 'good', account_id: r.account_id, outcome: 'succeeded' })).toBe(1);
+    }
+    expect(sample(text, 'msads_account_runs_total', { connection_id: 'bad', account_id: '350000001', outcome: 'failed' })).toBe(1);
+    expect(sampleSum(text, 'msads_rows_loaded_total', { connection_id: 'bad' })).toBe(0);
 
     // The deployment-wide gauges (Redis and Postgres).
     expect(sample(text, 'msads_queue_jobs', { queue: 'reports', state: 'completed' })).toBe(2);
@@ -121,6 +132,9 @@ describe('/metrics after an end-to-end load', () => {
     expect(sample(text, 'msads_connection_oldest_loaded_day_timestamp_seconds', { connection_id: 'good' })).toBe(Date.parse(`${window.to}T00:00:00Z`) / 1000);
     expect(sample(text, 'msads_connection_needs_reauth', { connection_id: 'bad' })).toBe(1);
     expect(sample(text, 'msads_connection_freshness_lag_days', { connection_id: 'bad' })).toBeUndefined();
+    expect(sample(text, 'msads_queue_workers', { queue: 'reports' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'msads_scrape_error', { source: 'postgres' })).toBe(0);
+    expect(sample(text, 'msads_freshness_max_lag_days')).toBe(env.config.alerts.freshnessMaxLagDays);
     // Every run ends with one outcome line with its figures, the failed one included.
     const outcomes = env.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'report run finished');
     expect(outcomes.map((l) => l['status']).sort()).toEqual(['failed', 'succeeded', 'succeeded']);
