@@ -1,0 +1,123 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ReportFileError } from '../../src/errors.js';
+import { loadReportCsv } from '../../src/load/loadReport.js';
+import { generateRows } from '../../src/simulator/generator.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { ACCOUNT, csvText, keywordOptions, noFinish, tableDigest, targetOf } from './fixtures.js';
+
+/**
+ * A re-load writes only what changed: identical rows keep their tuple (same xmin: never rewritten),
+ * changed rows are updated, new ones inserted, vanished ones deleted, and the window holds exactly the
+ * file's rows afterwards, as delete + insert would leave it.
+ */
+
+const TABLE = 'keyword_performance_daily';
+const options = keywordOptions({ seed: 'merge', shape: { campaigns: 4, adGroupsPerCampaign: 2, keywordsPerAdGroup: 5 } });
+const columns = options.columns;
+const baseRows = () => [...generateRows(options)].map((r) => [...r.values]);
+const impressionsAt = columns.indexOf('Impressions');
+const clicksAt = columns.indexOf('Clicks');
+
+let testDb: TestDatabase;
+const pool = () => testDb.database.pool;
+const load = (rows: readonly (readonly string[])[], runId = 1) =>
+  loadReportCsv(pool(), { ...targetOf(options), runId }, Readable.from([csvText([columns, ...rows])]), noFinish);
+
+/** Row identity on disk: xmin changes when a row is written again. */
+async function tuples(): Promise<Map<string, { xmin: string; runId: number }>> {
+  const { rows } = await pool().query<{ k: string; xmin: string; run_id: string }>(
+    `SELECT (to_jsonb(t) - 'clicks' - 'ctr' - 'average_cpc' - 'run_id' - 'loaded_at')::text AS k, xmin::text AS xmin, run_id FROM ${TABLE} t WHERE account_id = $1`,
+    [ACCOUNT],
+  );
+  return new Map(rows.map((r) => [r.k, { xmin: r.xmin, runId: Number(r.run_id) }]));
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('merge_load');
+});
+
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+beforeEach(async () => {
+  await pool().query(`DELETE FROM ${TABLE}`);
+});
+
+describe('a re-load of a window', () => {
+  it('of the same file writes nothing: 0 inserted, updated or deleted, every tuple as it was', async () => {
+    const rows = baseRows();
+    const first = await load(rows);
+    expect(first.written).toEqual({ inserted: rows.length, updated: 0, deleted: 0 });
+    const before = await tuples();
+    const digest = await tableDigest(pool(), TABLE, ACCOUNT);
+    const again = await load(rows, 2);
+    expect(again).toMatchObject({ rows: rows.length, written: { inserted: 0, updated: 0, deleted: 0 } });
+    expect(await tuples()).toEqual(before);
+    expect(await tableDigest(pool(), TABLE, ACCOUNT)).toBe(digest);
+  });
+
+  it('with 3 % of rows changed touches those rows only, and they carry the new run', async () => {
+    const rows = baseRows();
+    await load(rows);
+    const before = await tuples();
+    const changed = rows.map((r, i) => (i % 33 === 0 ? r.map((v, c) => (c === clicksAt ? String(Number(v) + 1) : v)) : r));
+    const expectedChanged = rows.filter((_, i) => i % 33 === 0).length;
+    const outcome = await load(changed, 7);
+    expect(outcome.written).toEqual({ inserted: 0, updated: expectedChanged, deleted: 0 });
+    const after = await tuples();
+    const rewritten = [...after].filter(([k, t]) => t.xmin !== before.get(k)?.xmin);
+    expect(rewritten).toHaveLength(expectedChanged);
+    expect(rewritten.every(([, t]) => t.runId === 7)).toBe(true);
+    const sum = await pool().query(`SELECT sum(clicks)::bigint AS clicks FROM ${TABLE} WHERE account_id = $1`, [ACCOUNT]);
+    expect(Number(sum.rows[0].clicks)).toBe(changed.reduce((s, r) => s + Number(r[clicksAt]), 0));
+  });
+
+  it('inserts rows new in the file and deletes rows it no longer has, leaving exactly its rows', async () => {
+    const rows = baseRows();
+    await load(rows.slice(0, 50));
+    const outcome = await load(rows.slice(10, 60));
+    expect(outcome.written).toEqual({ inserted: 10, updated: 0, deleted: 10 });
+    // The same table a fresh load of that file gives.
+    const merged = await tableDigest(pool(), TABLE, ACCOUNT);
+    await pool().query(`DELETE FROM ${TABLE}`);
+    await load(rows.slice(10, 60));
+    expect(await tableDigest(pool(), TABLE, ACCOUNT)).toBe(merged);
+  });
+
+  it('keeps repeated rows (row_ordinal) through an unchanged re-load, touching nothing', async () => {
+    const rows = baseRows();
+    const withRepeats = [...rows, rows[5] as string[], rows[5] as string[], rows[9] as string[]];
+    const first = await load(withRepeats);
+    expect(first.repeatedRows).toBe(3);
+    const before = await tuples();
+    const again = await load(withRepeats, 3);
+    expect(again).toMatchObject({ rows: withRepeats.length, repeatedRows: 3, written: { inserted: 0, updated: 0, deleted: 0 } });
+    expect(await tuples()).toEqual(before);
+    // A repeat gone from the file is deleted.
+    const fewer = await load([...rows, rows[5] as string[]], 4);
+    expect(fewer).toMatchObject({ repeatedRows: 1, written: { inserted: 0, updated: 0, deleted: 2 } });
+    const count = await pool().query(`SELECT count(*)::int AS n FROM ${TABLE} WHERE account_id = $1`, [ACCOUNT]);
+    expect(count.rows[0].n).toBe(rows.length + 1);
+  });
+
+  it('a bad value in a re-load rolls everything back, naming the line', async () => {
+    const rows = baseRows();
+    await load(rows);
+    const digest = await tableDigest(pool(), TABLE, ACCOUNT);
+    const bad = rows.map((r, i) => (i === 20 ? r.map((v, c) => (c === impressionsAt ? 'lots' : v)) : r));
+    const err = await load(bad, 9).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReportFileError);
+    expect((err as ReportFileError).message).toMatch(/line 22, column Impressions: "lots" is not a valid bigint/);
+    expect(await tableDigest(pool(), TABLE, ACCOUNT)).toBe(digest);
+  });
+
+  it('an empty report still empties the window', async () => {
+    await load(baseRows());
+    const outcome = await loadReportCsv(pool(), targetOf(options), null, noFinish);
+    expect(outcome.rows).toBe(0);
+    const count = await pool().query(`SELECT count(*)::int AS n FROM ${TABLE} WHERE account_id = $1`, [ACCOUNT]);
+    expect(count.rows[0].n).toBe(0);
+  });
+});
