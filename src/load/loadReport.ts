@@ -18,14 +18,18 @@ import {
   stageColumnNames,
   type LoadShape,
 } from './loadSql.js';
+import { mergeFromStage, type Written } from './mergeLoad.js';
+import { windowHasRowsSql } from './mergeSql.js';
 import { openReportCsv } from './reportEntry.js';
 import type { ReportMetadata } from './reportMetadata.js';
 
 /**
- * Loads one report file into its typed table, replacing the account's window: in one transaction the
- * CSV bytes are COPYed into a temp staging table, the window's rows are deleted, and one
- * INSERT … SELECT casts the staged text into the table. Any failure rolls everything back, so the rows
- * of the previous load stay as they were.
+ * Loads one report file into its typed table, replacing the account's window, in one transaction: the
+ * CSV bytes are COPYed into a temp staging table, then cast into the table. A first load of a window
+ * deletes nothing and inserts every row (one INSERT … SELECT); a re-load merges (mergeLoad.ts): rows
+ * the file no longer has are deleted, new ones inserted, changed ones updated and identical ones left
+ * untouched. Either way the window then holds exactly the file's rows, and any failure rolls
+ * everything back, so the rows of the previous load stay as they were.
  */
 
 export interface LoadTarget {
@@ -42,6 +46,11 @@ export interface LoadTarget {
 /** What a load found, for the run's ledger row. */
 export interface LoadOutcome {
   rows: number;
+  /**
+   * What the load wrote: rows inserted, rows updated because a value changed, rows deleted because the
+   * file no longer has them. An unchanged re-load writes nothing (all three 0).
+   */
+  written: { inserted: number; updated: number; deleted: number };
   /** The file's report header as parsed; null for an empty report (no file) or a file without one. */
   metadata: ReportMetadata | null;
   /** Rows that repeat every attribute of an earlier row of the file: loaded with row_ordinal > 1. */
@@ -79,11 +88,20 @@ export async function loadReportCsv(
     const staged = csv === null ? null : await copyToStage(client, shape, csv);
     // Two loads of the same account and table would otherwise both delete, then collide on insert.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.name, target.accountId]);
-    await client.query(deleteWindowSql(shape), [...window]);
     const stamp: Stamp = [target.timeZone, target.runId, staged?.header.metadata?.timeZone?.stated ?? null];
-    const inserted = staged === null ? { rows: 0, repeated: 0 } : await insertFromStage(client, shape, window, stamp, staged);
+    let inserted: Written;
+    if (staged !== null && (await windowHasRows(client, shape, window))) {
+      // A re-load: write only what changed (most of a nightly lookback has not).
+      inserted = await mergeFromStage(client, shape, window, [...window, ...stamp], staged);
+    } else {
+      // A first load (or an empty report): nothing to compare with, so the plain path, which is faster.
+      const deleted = (await client.query(deleteWindowSql(shape), [...window])).rowCount ?? 0;
+      const fresh = staged === null ? { rows: 0, repeated: 0 } : await insertFromStage(client, shape, window, stamp, staged);
+      inserted = { ...fresh, inserted: fresh.rows, updated: 0, deleted };
+    }
     const outcome: LoadOutcome = {
       rows: inserted.rows,
+      written: { inserted: inserted.inserted, updated: inserted.updated, deleted: inserted.deleted },
       metadata: staged?.header.metadata ?? null,
       repeatedRows: inserted.repeated,
       warnings: staged === null ? [] : [...staged.warnings, ...(await blankColumnWarnings(client, staged.header))],
@@ -162,6 +180,10 @@ export function checkStatedRows(metadata: ReportMetadata | null, rows: number, s
     warnings.push(`time zone "${metadata.timeZone.stated}" is not one we can map to an IANA zone: hours kept as delivered, no UTC instant`);
   }
   return warnings;
+}
+
+async function windowHasRows(client: pg.PoolClient, shape: LoadShape, window: LoadWindow): Promise<boolean> {
+  return (await client.query<{ has_rows: boolean }>(windowHasRowsSql(shape), [...window])).rows[0]?.has_rows === true;
 }
 
 /** Values under a blank header name are not loaded; the run says so, with where they are. */
