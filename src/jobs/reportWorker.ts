@@ -8,6 +8,7 @@ import { failureOf, progressView, runAttributes } from './runFailure.js';
 import { parseReportJobData, type ReportJobData } from './reportJobData.js';
 import { backoffDelayMs, QUEUE_MAX_STALLED_COUNT } from './runPolicy.js';
 import { REPORT_QUEUE } from './reportQueue.js';
+import { createJobJournal, type JobJournal } from '../observability/jobJournal.js';
 
 export interface ReportWorkerOptions {
   connection: ConnectionOptions;
@@ -30,6 +31,7 @@ export interface ReportWorkerOptions {
  * wait — a pending report, a throttle, our limiter, the backoff before the next attempt — parks the job
  * in the delayed set (no worker slot held). A final failure fails the job with the ledger already
  * written; the job keeps the failure's class so the reconciler can write it if Postgres was away.
+ * Every processing writes the job's progress and log lines (jobJournal.ts) for Bull Board.
  */
 export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOptions): Worker {
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<RunSummary> => {
@@ -37,8 +39,26 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
     try {
       data = parseReportJobData(job.data);
     } catch (err) {
-      throw new UnrecoverableError(`invalid report job data: ${coerceError(err).message}`);
+      const reason = `invalid report job data: ${coerceError(err).message}`;
+      await job.log(reason).catch(() => undefined);
+      throw new UnrecoverableError(reason);
     }
+    const journal = createJobJournal(job, deps.observer, {
+      start: { step: data.step, polls: data.polls },
+      secrets: [deps.developerToken.reveal()],
+      onError: (err) => deps.logger.warn({ jobId: job.id, err: coerceError(err) }, 'could not write the job log or progress (Redis)'),
+    });
+    if (data.runId === undefined) {
+      journal.log(`started: ${data.report} ${data.aggregation} ${data.from}..${data.to}, account ${data.accountId}, connection ${data.connectionId}, api ${deps.reporting.api}`);
+    }
+    try {
+      return await processRun(job, data, journal, token, signal);
+    } finally {
+      await journal.flush();
+    }
+  };
+
+  const processRun = async (job: Job, data: ReportJobData, journal: JobJournal, token?: string, signal?: AbortSignal): Promise<RunSummary> => {
     const log = deps.logger.child({
       jobId: job.id,
       connectionId: data.connectionId,
@@ -47,7 +67,7 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       window: `${data.from}..${data.to}`,
       api: deps.reporting.api,
     });
-    const runDeps = { ...deps, logger: log };
+    const runDeps = { ...deps, logger: log, observer: journal.observer };
     const persist = async (patch: Partial<ReportJobData>) => {
       data = { ...data, ...patch };
       await job.updateData(data);
@@ -69,14 +89,17 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
       if (err instanceof LedgerWriteError) {
         // Postgres is away: keep the failure in the job (the reconciler writes it when Postgres is back).
         await persist({ failure: failureOf(err.failure) }).catch(() => undefined);
+        journal.log(`could not record the run's outcome in the ledger (${err.failure.class}: ${err.failure.message}); ${err.final ? 'the reconciler writes it when Postgres is back' : 'retried by the queue'}`);
         log.error({ err, errorClass: err.failure.class, final: err.final }, 'could not record the run outcome in the ledger');
         if (err.final) throw new UnrecoverableError(err.failure.message);
       } else {
+        journal.log(`attempt failed outside the run policy (retried by the queue): ${coerceError(err).message}`);
         log.error({ err: coerceError(err) }, 'report run attempt failed outside the run policy (retried by the queue)');
       }
       throw err;
     }
 
+    journal.outcome(outcome, deps.now());
     switch (outcome.kind) {
       case 'wait': {
         const view = progressView(outcome.progress, outcome.runId);
