@@ -1,12 +1,14 @@
 import type { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
+import type { OperatorDeps } from '../dashboard/operatorRoutes.js';
 import { startOpsServer, type OpsServer } from '../dashboard/server.js';
 import { createReportQueue } from '../jobs/reportQueue.js';
 import { createSchedulerQueue } from '../jobs/schedulerQueue.js';
 import type { Logger } from '../logger.js';
 import type { AlertMonitor } from '../observability/alertMonitor.js';
 import { registerClusterMetrics } from '../observability/clusterMetrics.js';
+import { createReportRegistry } from '../reports/registry.js';
 import { enabledReports } from '../schedule/enabledReports.js';
 import { accountFilter, reportTimeZoneIanaOf } from './discovery.js';
 import { createConnectionAlertMonitor, type ProcessObservability } from './observability.js';
@@ -33,10 +35,8 @@ export async function startDashboard(
   obs: ProcessObservability,
   options: { port?: number; host?: string; monitor?: boolean } = {},
 ): Promise<RunningDashboard> {
-  const queues: Queue[] = [
-    createReportQueue(obs.redis, config.queuePrefix, config.queues.reports),
-    createSchedulerQueue(obs.redis, config.queuePrefix, config.queues.scheduler),
-  ];
+  const reportQueue = createReportQueue(obs.redis, config.queuePrefix, config.queues.reports);
+  const queues: Queue[] = [reportQueue, createSchedulerQueue(obs.redis, config.queuePrefix, config.queues.scheduler)];
   // A queue re-emits its connection's errors, and BullMQ prints a stack trace for each one nobody
   // listens to: one per reconnect attempt while Redis is away. The connection logs the outage once.
   for (const queue of queues) queue.on('error', () => undefined);
@@ -61,6 +61,7 @@ export async function startDashboard(
       connections: obs.connections,
       publicHosts: config.dashboard.publicHosts,
       queues,
+      operator: operatorDeps(config, logger, obs, reportQueue),
       logger,
     });
   } catch (err) {
@@ -78,5 +79,22 @@ export async function startDashboard(
       await server.close();
       await Promise.allSettled(queues.map((q) => q.close()));
     },
+  };
+}
+
+/** What the operator page reads and where its actions enqueue: the same settings the CLI's backfill uses. */
+function operatorDeps(config: Config, logger: Logger, obs: ProcessObservability, reportQueue: Queue): OperatorDeps {
+  const registry = createReportRegistry(config.customReports);
+  return {
+    db: obs.database.db,
+    reportQueue,
+    attempts: config.worker.attempts,
+    registry,
+    enabled: enabledReports(config, registry),
+    accountFilter: config.accounts,
+    timeZone: reportTimeZoneIanaOf(config),
+    maxLagDays: config.alerts.freshnessMaxLagDays,
+    logger,
+    now: () => new Date(),
   };
 }

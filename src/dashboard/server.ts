@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { assertSafeBinding, isLoopback, requireAuth, requireOwnHost, requireOwnOrigin, type DashboardCredentials, type OwnAddress } from './auth.js';
+import { createOperatorRouter, type OperatorDeps } from './operatorRoutes.js';
 
 /**
  * The operations HTTP server. Routes:
@@ -21,6 +22,8 @@ import { assertSafeBinding, isLoopback, requireAuth, requireOwnHost, requireOwnO
  *   not; it recovers by itself when they are back. Load balancers and "is it working" checks use this.
  * - /metrics: Prometheus text of `registry` (behind the credentials when they are set).
  * - /queues: Bull Board over `queues` (dashboard only; always behind the credentials off loopback).
+ * - / and /runs…: the operator page over the run ledger, with its actions (operatorRoutes.ts; dashboard
+ *   only, behind the same credentials); without it / redirects to Bull Board.
  * Every route of the dashboard (and of a metrics server on loopback) refuses a Host that is not its
  * own (DNS rebinding); every change refuses another site's Origin (requests riding cached credentials).
  */
@@ -42,6 +45,8 @@ export interface OpsServerOptions {
   publicHosts?: readonly string[];
   /** Bull Board over these queues; without them the server is metrics-only. */
   queues?: readonly Queue[];
+  /** The operator page (dashboard only): what it reads and where its actions enqueue. */
+  operator?: OperatorDeps;
   logger: Logger;
 }
 
@@ -108,7 +113,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       options: { uiConfig: { boardTitle: 'msads-etl' } },
     });
     app.use(BOARD_PATH, auth, serverAdapter.getRouter() as express.Router);
-    app.get('/', (_req, res) => res.redirect(BOARD_PATH));
+    if (options.operator) app.use(auth, createOperatorRouter(options.operator, { path: BOARD_PATH }));
+    else app.get('/', (_req, res) => res.redirect(BOARD_PATH));
   }
 
   const server: Server = await new Promise((resolve, reject) => {

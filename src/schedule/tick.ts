@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Db } from '../db/client.js';
+import { listPausedConnections } from '../db/connectionPause.js';
 import { recordConnectionsSeen } from '../db/connections.js';
 import { listProvisionalWindows } from '../db/provisional.js';
 import type { DiscoveryDeps } from '../discovery/discoverAccounts.js';
@@ -11,7 +12,8 @@ import type { ConnectionLister } from '../nango/connectionList.js';
 import { planNightly, type PlannedReport } from './planner.js';
 
 /**
- * One nightly tick: list the connections in Nango (allow-list applied), discover each connection's
+ * One nightly tick: list the connections in Nango (allow-list applied), leave out the ones an operator
+ * paused (connections.paused_at; no discovery, no jobs, named in the summary and the log), discover each connection's
  * accounts (each connection on its own: one failure never blocks another), filter them, plan with the
  * pure planner and enqueue at nightly priority. Job ids are deterministic, so a tick while the last
  * tick's jobs are still waiting or running enqueues nothing new.
@@ -44,7 +46,7 @@ export interface TickDeps {
 
 export interface TickSummary {
   today: string;
-  connections: { listed: number; loaded: string[]; needsReauth: string[]; discoveryFailed: string[] };
+  connections: { listed: number; loaded: string[]; needsReauth: string[]; discoveryFailed: string[]; paused: string[] };
   accounts: { discovered: number; filteredOut: number; planned: number };
   jobs: { planned: number; added: number; reAdded: number; alreadyQueued: number };
   /** Provisional windows read from the ledger, and the planned jobs re-pulling them (enqueued first). */
@@ -63,11 +65,18 @@ export async function runTick(deps: TickDeps, signal?: AbortSignal): Promise<Tic
   }
   await recordConnectionsSeen(deps.db, connectionIds);
 
-  const outcomes = await refreshConnections({ db: deps.db, discovery: deps.discovery }, connectionIds, signal);
-  return enqueuePlanned(deps, outcomes, listed.length);
+  // A paused connection costs no API call at all: not even discovery, which could mark it needs_reauth.
+  const paused = await listPausedConnections(deps.db, connectionIds);
+  if (paused.length > 0) {
+    log.info({ paused: paused.map((p) => ({ connectionId: p.connectionId, since: p.pausedAt, reason: p.reason })) }, `skipping ${paused.length} paused connection(s)`);
+  }
+  const pausedIds = new Set(paused.map((p) => p.connectionId));
+  const active = connectionIds.filter((id) => !pausedIds.has(id));
+  const outcomes = await refreshConnections({ db: deps.db, discovery: deps.discovery }, active, signal);
+  return enqueuePlanned(deps, outcomes, listed.length, [...pausedIds]);
 }
 
-async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed: number): Promise<TickSummary> {
+async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed: number, paused: string[]): Promise<TickSummary> {
   const discovered = outcomes.flatMap((o) => o.accounts);
   const { kept, dropped } = filterAccounts(discovered, deps.filter);
   const provisional = await listProvisionalWindows(deps.db);
@@ -98,6 +107,7 @@ async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed
       loaded: outcomes.filter((o) => o.status !== 'needs_reauth').map((o) => o.connectionId),
       needsReauth: outcomes.filter((o) => o.status === 'needs_reauth').map((o) => o.connectionId),
       discoveryFailed: outcomes.filter((o) => o.status === 'discovery_failed').map((o) => o.connectionId),
+      paused,
     },
     accounts: { discovered: discovered.length, filteredOut: dropped.length, planned: new Set(plan.jobs.map((j) => `${j.connectionId}|${j.accountId}`)).size },
     jobs: counts,

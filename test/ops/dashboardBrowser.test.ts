@@ -75,7 +75,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     const context = await browser.newContext({ httpCredentials: { username: 'ops', password: PASSWORD } });
     try {
       const page = await context.newPage();
-      const response = await page.goto(`${dashboard.server.url}/`);
+      // The root URL is the operator page (operatorBrowser.test.ts); Bull Board is under /queues.
+      const response = await page.goto(`${dashboard.server.url}/queues`);
       expect(response?.status()).toBe(200);
       expect(page.url()).toBe(`${dashboard.server.url}/queues`);
       await expect.poll(() => page.title()).toBe('msads-etl');
