@@ -59,7 +59,8 @@ th,td{border-bottom:1px solid #e3e6eb;padding:4px 6px;text-align:left;vertical-a
 th{background:#eef0f4;font-weight:600;white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.nowrap{white-space:nowrap}
-.msg{max-width:380px;overflow-wrap:anywhere}
+.msg{min-width:220px;max-width:360px;overflow-wrap:break-word}
+.msg code{overflow-wrap:anywhere}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;font-weight:600;white-space:nowrap}
 .ok,.succeeded,.empty{background:#dff3e4;color:#17622d}.failed,.needs_reauth,.no_access{background:#fbe1e1;color:#8c1d1d}
 .paused,.retrying,.behind{background:#fff0cc;color:#7a5200}.submitting,.pending,.loading,.provisional{background:#e1ecfb;color:#1d4a8c}
@@ -68,7 +69,7 @@ td.nowrap{white-space:nowrap}
 form.inline{display:inline}
 form.filters,form.action{display:flex;flex-wrap:wrap;gap:8px;align-items:end;background:#fff;padding:8px;border:1px solid #e3e6eb;margin:8px 0}
 label{display:flex;flex-direction:column;font-size:12px;color:#4a5263}
-input,select,button{font:inherit;font-size:13px;padding:3px 6px}
+input,select,button{font:inherit;font-size:13px;padding:3px 6px}select{max-width:200px}
 button{cursor:pointer;border:1px solid #8a94a6;border-radius:3px;background:#fff}button.primary{background:#1d4a8c;color:#fff;border-color:#1d4a8c}
 .muted{color:#6b7386}.pager{margin:8px 0;display:flex;gap:12px}
 details{margin:8px 0}summary{cursor:pointer;font-weight:600}

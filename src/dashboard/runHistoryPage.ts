@@ -65,14 +65,14 @@ ${renderFilters(d)}
 ${pager}
 ${d.runs.length === 0
     ? html`<p class="muted">No run matches.</p>`
-    : html`<table id="runs"><thead><tr><th>Run</th><th>Connection</th><th>Account</th><th>Report</th><th>Window</th><th>Status</th><th>Rows</th><th>Bytes</th><th>Polls</th><th>Attempts</th><th>Duration</th><th>API</th><th>Finished</th><th>Reason</th><th></th></tr></thead><tbody>
+    : html`<table id="runs"><thead><tr><th>Run</th><th>Account</th><th>Report</th><th>Window</th><th>Status</th><th>Rows</th><th>Bytes</th><th>Polls</th><th>Att.</th><th>Duration</th><th>API</th><th>Finished</th><th>Reason</th><th></th></tr></thead><tbody>
 ${d.runs.map((r) => renderRunRow(r, d.links))}</tbody></table>`}
 ${pager}`;
 }
 
 function renderRunRow(r: RunListItem, links: PageLinks): Html {
-  return html`<tr data-run="${r.id}"><td class="nowrap"><a href="/runs/${r.id}">#${r.id}</a></td><td>${r.connectionId}</td>
-<td class="nowrap">${r.accountName ?? r.accountId}<br><span class="muted">${r.accountId}</span></td><td>${r.report}<br><span class="muted">${aggregationText(r.aggregation)}</span></td>
+  return html`<tr data-run="${r.id}"><td class="nowrap"><a href="/runs/${r.id}">#${r.id}</a></td>
+<td>${r.accountName ?? r.accountId}<br><span class="muted">${r.accountId} · ${r.connectionId}</span></td><td>${r.report}<br><span class="muted">${aggregationText(r.aggregation)}</span></td>
 <td class="nowrap">${r.from}..${r.to}</td><td>${badge(r.status)}${r.potentialIncomplete ? html`<br>${badge('provisional')}` : ''}</td>
 <td class="num">${formatCount(r.rows)}</td><td class="num">${formatBytes(r.bytes)}</td><td class="num">${r.polls}</td><td class="num">${r.attempts}</td>
 <td class="num">${formatDuration(r.durationMs)}</td><td>${r.api}</td><td class="nowrap">${formatTime(r.finishedAt)}</td>
