@@ -2,11 +2,15 @@ import pg from 'pg';
 import { keyColumnsSql, type KeyShape, type ReportTableSpec, type SqlType, type TableColumn } from './reportTableSpec.js';
 
 /**
- * Tables of custom reports, made and widened by `migrate` at runtime (built-in tables come from
- * drizzle-kit migrations; both follow reportTableSpec). A column added to a custom report becomes an
- * added table column: no reset, rows loaded before keep their values and get NULL in the new column,
- * and the key is rebuilt when an attribute joins it. A column removed from the configuration stays in
- * the table with its old values and stays in the key, so old rows can never collide.
+ * Report tables, built-in and custom alike, made and widened at runtime from reportTableSpec: by
+ * `migrate` for the enabled reports and the tables that exist, and by a report's first load for any
+ * other (migrate.ts). Built-in tables were drizzle-kit's until migration 0009, which left the existing
+ * ones as they were (same columns, same key) and gave their keys the signature this module reads.
+ * A column added to a report becomes an added table column: no reset, rows loaded before keep their
+ * values and get NULL in the new column, and the key is rebuilt when an attribute joins it. A column
+ * removed from a custom report's configuration stays in the table with its old values and stays in the
+ * key, so old rows can never collide; a built-in's retired columns (ReportTableSpec.retired) stay too,
+ * outside the key as they always were.
  */
 
 const ident = (name: string) => pg.escapeIdentifier(name);
@@ -26,7 +30,7 @@ const DEFAULTS: Partial<Record<TableColumn['source']['kind'], string>> = { loade
 const columnDdl = (c: TableColumn, required: boolean) =>
   `${ident(c.sqlName)} ${DDL_TYPE[c.sqlType]}${DEFAULTS[c.source.kind] ?? ''}${required ? ' NOT NULL' : ''}`;
 
-/** The table as reportTableSpec describes it, retired columns included (as the drizzle schema has them). */
+/** The table as reportTableSpec describes it, retired columns included (as drizzle-kit made the built-ins before 0009). */
 export function createTableSql(spec: Pick<ReportTableSpec, 'name' | 'columns'> & Partial<Pick<ReportTableSpec, 'retired'>>): string {
   const columns = [...spec.columns, ...(spec.retired ?? [])];
   return `CREATE TABLE ${ident(spec.name)} (${columns.map((c) => columnDdl(c, c.notNull)).join(', ')})`;
@@ -37,12 +41,15 @@ export function createKeySql(spec: KeyShape & { name: string }): string {
 }
 
 /** What the key's index is over, kept as the index's comment so a change is seen without parsing indexdef. */
-const keySignature = (spec: KeyShape) => `msads-etl key: ${keyColumnsSql(spec)}`;
+export const keySignature = (spec: KeyShape) => `msads-etl key: ${keyColumnsSql(spec)}`;
 
 const SQL_TYPE_OF: Record<string, SqlType> = Object.fromEntries(Object.entries(DDL_TYPE).map(([k, v]) => [v, k as SqlType]));
 
-/** Creates or widens the table of each spec; returns what it did, for the log. */
-export async function syncCustomTables(client: pg.ClientBase, specs: readonly ReportTableSpec[]): Promise<string[]> {
+/**
+ * Creates or widens the table of each spec; returns what it did, for the log. Not safe against itself:
+ * callers hold the migration lock (migrate.ts).
+ */
+export async function syncReportTables(client: pg.ClientBase, specs: readonly ReportTableSpec[]): Promise<string[]> {
   const done: string[] = [];
   for (const spec of specs) {
     const { rows } = await client.query<{ column_name: string; data_type: string }>(
@@ -69,12 +76,12 @@ export async function syncCustomTables(client: pg.ClientBase, specs: readonly Re
         done.push(`kept ${spec.name}.${column.sqlName} as delivered (was UTC)`);
       } else if (type !== undefined && type !== DDL_TYPE[column.sqlType]) {
         throw new Error(
-          `custom report table ${spec.name}: column ${column.sqlName} is ${type} but the report now makes it ${DDL_TYPE[column.sqlType]}; ` +
+          `report table ${spec.name}: column ${column.sqlName} is ${type} but the report now makes it ${DDL_TYPE[column.sqlType]}; ` +
             'rename or drop the column (or the table) yourself, then migrate again',
         );
       }
     }
-    const inSpec = new Set(spec.columns.map((c) => c.sqlName));
+    const inSpec = new Set([...spec.columns, ...spec.retired].map((c) => c.sqlName));
     // Every leftover joins the key (a wider key can only split rows, never merge them). Timestamps and
     // types we never create cannot be hashed immutably; they are never attributes here anyway.
     const leftovers = [...existing].flatMap(([sqlName, type]) => {
@@ -95,3 +102,6 @@ export async function syncCustomTables(client: pg.ClientBase, specs: readonly Re
   }
   return done;
 }
+
+/** The name the benchmark (src/bench/loadBench.ts) still imports. */
+export const syncCustomTables = syncReportTables;

@@ -11,12 +11,13 @@ import {
   type PgColumnBuilderBase,
 } from 'drizzle-orm/pg-core';
 import type { Aggregation } from '../reports/aggregations.js';
-import { reports, type ReportDefinition } from '../reports/catalog.js';
+import type { ReportDefinition } from '../reports/catalog.js';
 import { keyHashSql, reportTableSpec, type TableColumn } from './reportTableSpec.js';
 
 /**
- * Drizzle tables for the built-in reports, built from the catalog (through reportTableSpec) so that a
- * column added there becomes a migration through drizzle-kit, never a hand-edited second list.
+ * A drizzle table object for a report table, built from reportTableSpec, for typed queries. It is in no
+ * drizzle-kit schema: report tables are made at runtime (customTables.ts, migrate.ts), and this only
+ * describes the same shape to drizzle's query builder.
  */
 
 function columnBuilder(column: TableColumn): PgColumnBuilderBase {
@@ -54,10 +55,3 @@ export function buildReportTable(report: ReportDefinition, aggregation: Aggregat
     ),
   ]);
 }
-
-/** Every built-in report × aggregation, by table name. */
-export const builtinReportTables = Object.fromEntries(
-  (Object.values(reports) as ReportDefinition[]).flatMap((def) =>
-    def.aggregations.map((agg) => [reportTableSpec(def, agg).name, buildReportTable(def, agg)] as const),
-  ),
-);

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { ensureReportTable } from '../db/migrate.js';
 import { reportTableSpec } from '../db/reportTableSpec.js';
 import type { Aggregation, ReportDefinition } from '../reports/catalog.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
@@ -73,7 +74,8 @@ export async function loadReportCsv(
   csv: Readable | null,
   finish: LoadFinish,
 ): Promise<LoadOutcome> {
-  const shape: LoadShape = reportTableSpec(target.report, target.aggregation);
+  const spec = reportTableSpec(target.report, target.aggregation);
+  const shape: LoadShape = spec;
   const window: LoadWindow = [target.accountId, target.from, target.to];
   let client: pg.PoolClient;
   try {
@@ -84,6 +86,8 @@ export async function loadReportCsv(
   }
   let broken: Error | undefined;
   try {
+    // A table migrate did not make (its report was not enabled then) is made by its first load.
+    await ensureReportTable(client, spec);
     await client.query('BEGIN');
     const staged = csv === null ? null : await copyToStage(client, shape, csv);
     // Two loads of the same account and table would otherwise both delete, then collide on insert.

@@ -8,7 +8,7 @@ import { generateRows } from '../../src/simulator/generator.js';
 import { startE2e, type E2eEnv } from '../helpers/e2e.js';
 
 /**
- * The BI views (migration 0003_bi_views) over reports loaded from the simulator: every figure equals
+ * The BI views (src/db/biViews.ts) over reports loaded from the simulator: every figure equals
  * what the simulator served, summed exactly (money in cents, no floating point).
  */
 
@@ -56,11 +56,12 @@ afterAll(async () => {
 const q = async <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => (await env.db.database.pool.query<T>(text, params)).rows;
 
 describe('BI views', () => {
-  it('exist, with comments', async () => {
+  it('exist once their tables do, with comments', async () => {
     const views = await q<{ viewname: string; comment: string | null }>(
       `SELECT viewname, obj_description(format('%I', viewname)::regclass, 'pg_class') AS comment FROM pg_views WHERE viewname LIKE 'bi\\_%' ORDER BY 1`,
     );
-    expect(views.map((v) => v.viewname)).toEqual(['bi_campaign_daily', 'bi_campaign_hourly', 'bi_device_daily', 'bi_freshness', 'bi_search_term_daily', 'bi_search_terms_without_conversions_30d']);
+    // Nothing loaded campaign_performance_hourly, so it and bi_campaign_hourly do not exist (yet).
+    expect(views.map((v) => v.viewname)).toEqual(['bi_campaign_daily', 'bi_device_daily', 'bi_freshness', 'bi_search_term_daily', 'bi_search_terms_without_conversions_30d']);
     for (const v of views) expect(v.comment, v.viewname).toBeTruthy();
   });
 

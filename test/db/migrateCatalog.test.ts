@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyComments, desiredComments } from '../../src/db/comments.js';
 import { createKeySql, createTableSql } from '../../src/db/customTables.js';
@@ -10,23 +11,32 @@ import { customReportDefinition } from '../../src/reports/customReports.js';
 import { builtinRegistry, createReportRegistry } from '../../src/reports/registry.js';
 import { generateRows } from '../../src/simulator/generator.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { migrateBefore } from '../helpers/migrationsBefore.js';
 import { ACCOUNT, csvText, noFinish } from '../load/fixtures.js';
 
-/** What migrate makes of the catalog: comments, the runtime DDL of custom reports, the hashed key. */
+/** What migrate makes of the catalog: comments, the runtime DDL of report tables, the hashed key. */
 
 let testDb: TestDatabase;
+/** A database as the release before 0009 left it: every built-in table made by drizzle-kit's migrations. */
+let oldDb: TestDatabase;
 const pool = () => testDb.database.pool;
+const everyBuiltin = builtinRegistry.all().flatMap((def) => def.aggregations.map((aggregation) => ({ report: def.name, aggregation })));
 
 beforeAll(async () => {
   testDb = await createTestDatabase('migrate_catalog');
+  // Every built-in enabled: all 68 tables, made by the runtime DDL.
+  await runMigrations(pool(), { enabled: everyBuiltin });
+  oldDb = await createTestDatabase('migrate_catalog_old', { migrate: false });
+  await migrateBefore(oldDb.database.pool, '0009');
 });
 
 afterAll(async () => {
   await testDb?.drop();
+  await oldDb?.drop();
 });
 
-async function columnsOf(table: string) {
-  const { rows } = await pool().query<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
+async function columnsOf(table: string, on: pg.Pool = pool()) {
+  const { rows } = await on.query<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
     `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
       WHERE table_schema = current_schema() AND table_name = $1 ORDER BY column_name`,
     [table],
@@ -34,8 +44,8 @@ async function columnsOf(table: string) {
   return rows;
 }
 
-async function indexDef(index: string): Promise<string | undefined> {
-  const { rows } = await pool().query<{ def: string }>(`SELECT pg_get_indexdef(to_regclass($1)) AS def`, [index]);
+async function indexDef(index: string, on: pg.Pool = pool()): Promise<string | undefined> {
+  const { rows } = await on.query<{ def: string }>(`SELECT pg_get_indexdef(to_regclass($1)) AS def`, [index]);
   return rows[0]?.def ?? undefined;
 }
 
@@ -63,7 +73,7 @@ describe('comments', () => {
   });
 
   it('are idempotent: a second migrate writes none', async () => {
-    await runMigrations(pool());
+    await runMigrations(pool(), { enabled: everyBuiltin });
     const specs = builtinRegistry.all().flatMap((d) => d.aggregations.map((a) => reportTableSpec(d, a)));
     const client = await pool().connect();
     try {
@@ -75,19 +85,25 @@ describe('comments', () => {
 });
 
 describe('table shape', () => {
-  it('runtime DDL (custom reports) makes the same tables and keys as the drizzle-kit migrations', async () => {
+  it('runtime DDL makes every built-in table exactly as the drizzle-kit migrations before 0009 did, columns and key', async () => {
     for (const def of Object.values(reports)) {
       for (const aggregation of def.aggregations) {
         const spec = reportTableSpec(def, aggregation);
-        const copy = { ...spec, name: `copy_${spec.name}`.slice(0, 55), key: { ...spec.key, name: `copy_${spec.key.name}`.slice(0, 60) } };
-        await pool().query(createTableSql(copy));
-        await pool().query(createKeySql(copy));
-        expect(await columnsOf(copy.name), spec.name).toEqual(await columnsOf(spec.name));
-        const normalize = (def?: string, name?: string, key?: string) => def?.replace(`${key} ON public.${name}`, 'KEY ON TABLE');
-        expect(normalize(await indexDef(copy.key.name), copy.name, copy.key.name)).toBe(normalize(await indexDef(spec.key.name), spec.name, spec.key.name));
-        await pool().query(`DROP TABLE ${copy.name}`);
+        expect(await columnsOf(spec.name), spec.name).toEqual(await columnsOf(spec.name, oldDb.database.pool));
+        expect(await indexDef(spec.key.name), spec.name).toBe(await indexDef(spec.key.name, oldDb.database.pool));
       }
     }
+  });
+
+  it('createTableSql and createKeySql alone make the same table under another name', async () => {
+    const spec = reportTableSpec(reports.keyword_performance, 'Hourly');
+    const copy = { ...spec, name: `copy_${spec.name}`, key: { ...spec.key, name: `copy_${spec.key.name}` } };
+    await pool().query(createTableSql(copy));
+    await pool().query(createKeySql(copy));
+    expect(await columnsOf(copy.name)).toEqual(await columnsOf(spec.name));
+    const normalize = (def?: string, name?: string, key?: string) => def?.replace(`${key} ON public.${name}`, 'KEY ON TABLE');
+    expect(normalize(await indexDef(copy.key.name), copy.name, copy.key.name)).toBe(normalize(await indexDef(spec.key.name), spec.name, spec.key.name));
+    await pool().query(`DROP TABLE ${copy.name}`);
   });
 
   it('keys URLs and ad text far beyond the btree row limit, and two rows differing only there are two rows', async () => {
