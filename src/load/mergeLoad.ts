@@ -2,7 +2,21 @@ import type pg from 'pg';
 import type { CsvHeader } from './csvHeader.js';
 import { insertError, outsideWindowError, type LoadWindow } from './loadErrors.js';
 import type { LoadShape } from './loadSql.js';
-import { createTypedSql, deleteGoneSql, fillTypedSql, numberTypedRepeatsSql, typedOutsideSql, upsertTypedSql, windowCountSql } from './mergeSql.js';
+import {
+  MATCHED_TABLE,
+  TYPED_TABLE,
+  createMatchedSql,
+  createTypedSql,
+  deleteUnmatchedSql,
+  fillTypedSql,
+  insertUnmatchedSql,
+  numberTypedRepeatsSql,
+  rekeyRepeatsSql,
+  typedHasRepeatsSql,
+  typedOutsideSql,
+  updateChangedSql,
+  windowCountSql,
+} from './mergeSql.js';
 
 /**
  * A re-load of a window that already has rows, writing only what changed (see mergeSql.ts): same
@@ -43,38 +57,36 @@ export async function mergeFromStage(
   }
   const outside = (await client.query<{ outside: number }>(typedOutsideSql(shape), [...window])).rows[0]?.outside ?? 0;
   if (outside > 0) throw await outsideWindowError(client, shape, window);
-
-  const merge = async () => {
-    const deleted = (await client.query(deleteGoneSql(shape), [...window])).rowCount ?? 0;
-    const written = (await client.query<{ inserted: number; updated: number }>(upsertTypedSql(shape))).rows[0] as { inserted: number; updated: number };
-    return { deleted, ...written };
-  };
-  // Rows repeating a key are not numbered up front (that sorts the whole file); a repeat shows as
-  // 21000 when it meets a row this statement wrote, or as a window holding fewer rows than the file
-  // when it meets an untouched one (the guard skips it silently). Then: undo, number, merge again.
-  await client.query('SAVEPOINT msads_merge');
+  await client.query(`ANALYZE ${TYPED_TABLE}`);
   let repeated = 0;
-  let outcome: { deleted: number; inserted: number; updated: number } | undefined;
-  try {
-    outcome = await merge();
-    if ((await windowRowCount(client, shape, window)) !== staged.rows) outcome = undefined;
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== '21000') throw await diagnose(err, 'msads_merge');
-  }
-  if (outcome === undefined) {
-    await client.query('ROLLBACK TO SAVEPOINT msads_merge');
+  if ((await client.query<{ repeats: boolean }>(typedHasRepeatsSql(shape))).rows[0]?.repeats) {
+    // Rows repeating every attribute: numbered in file order, as a first load numbers them.
     repeated = (await client.query(numberTypedRepeatsSql(shape))).rowCount ?? 0;
-    try {
-      outcome = await merge();
-    } catch (err) {
-      throw await diagnose(err, 'msads_merge');
-    }
-    const held = await windowRowCount(client, shape, window);
-    if (held !== staged.rows) throw new Error(`merge left ${held} rows in the window for a file of ${staged.rows}; refusing to commit`);
+    await client.query(rekeyRepeatsSql(shape));
   }
-  return { rows: staged.rows, repeated, ...outcome };
-}
-
-async function windowRowCount(client: pg.PoolClient, shape: LoadShape, window: LoadWindow): Promise<number> {
-  return (await client.query<{ n: number }>(windowCountSql(shape), [...window])).rows[0]?.n ?? -1;
+  await client.query('SAVEPOINT msads_merge');
+  try {
+    // Probe the unique index per file row (see createMatchedSql); the settings end with this statement.
+    await client.query(`SET LOCAL enable_hashjoin = off`);
+    await client.query(`SET LOCAL enable_mergejoin = off`);
+    await client.query(createMatchedSql(shape));
+    await client.query(`SET LOCAL enable_hashjoin = on`);
+    await client.query(`SET LOCAL enable_mergejoin = on`);
+    // Temp tables have no statistics until analysed; without them the anti-joins below were planned
+    // as nested loops (minutes for 120 k rows instead of milliseconds).
+    await client.query(`ANALYZE ${MATCHED_TABLE}`);
+    // The report table's statistics may predate its last load (autovacuum has not analysed it yet): the
+    // planner then expects one row in the window and loops over the matched pairs for each. A hash
+    // anti-join is right at every size here.
+    await client.query(`SET LOCAL enable_nestloop = off`);
+    const deleted = (await client.query(deleteUnmatchedSql(shape), [...window])).rowCount ?? 0;
+    await client.query(`SET LOCAL enable_nestloop = on`);
+    const updated = (await client.query(updateChangedSql(shape))).rowCount ?? 0;
+    const inserted = (await client.query(insertUnmatchedSql(shape))).rowCount ?? 0;
+    const held = (await client.query<{ n: number }>(windowCountSql(shape), [...window])).rows[0]?.n ?? -1;
+    if (held !== staged.rows) throw new Error(`the merge left ${held} rows in the window for a file of ${staged.rows}; refusing to commit it`);
+    return { rows: staged.rows, repeated, deleted, updated, inserted };
+  } catch (err) {
+    throw await diagnose(err, 'msads_merge');
+  }
 }
