@@ -23,7 +23,7 @@ export async function runTickOnce(config: Config, logger: Logger): Promise<TickS
   const producer = createRedis(config.redisUrl, 'producer');
   const reportQueue = createReportQueue(producer, config.queuePrefix, config.queues.reports);
   try {
-    await runMigrations(database.pool);
+    await runMigrations(database.pool, { enabled: config.reports });
     const { lister, discovery } = await createDiscovery(config, logger);
     return await runTick(tickDeps(config, logger, database.db, lister, discovery, reportQueue));
   } finally {
@@ -91,7 +91,7 @@ export async function startSchedulerProcess(
   logRedisAvailability(producer, config.redisUrl, logger);
   const blocking = createRedis(config.redisUrl);
   try {
-    await runMigrations(database.pool);
+    await runMigrations(database.pool, { enabled: config.reports });
     const { lister, discovery } = await createDiscovery(config, logger);
     const reportQueue = createReportQueue(producer, config.queuePrefix, config.queues.reports);
     const schedulerQueue = createSchedulerQueue(producer, config.queuePrefix, config.queues.scheduler);

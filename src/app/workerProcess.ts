@@ -34,7 +34,7 @@ export async function startWorkerProcess(
   let started: Awaited<ReturnType<typeof createRunDeps>> | undefined;
   try {
     started = await createRunDeps(config, logger, { limiter, ...(options.observer ? { observer: options.observer } : {}) });
-    await runMigrations(started.deps.database.pool, { reports: started.deps.reports });
+    await runMigrations(started.deps.database.pool, { reports: started.deps.reports, enabled: config.reports });
   } catch (err) {
     connection.disconnect();
     await started?.close();

@@ -96,7 +96,8 @@ async function main(): Promise<void> {
     await ensureDatabase(benchUrl.toString());
     database = createDatabase(benchUrl.toString(), { max: 2, applicationName: 'msads-bench' });
     await runMigrations(database.pool);
-    if (!WIDE) await syncCustomTables(database.pool as unknown as pg.ClientBase, [reportTableSpec(report, 'Daily')]);
+    // Built-in tables too are made at runtime now (migration 0009): make this one whatever the report.
+    await syncCustomTables(database.pool as unknown as pg.ClientBase, [reportTableSpec(report, 'Daily')]);
     for (const table of ['bench_reference', 'bench_naive']) {
       await database.pool.query(`CREATE TABLE ${table} (LIKE ${target} INCLUDING ALL)`);
     }

@@ -13,7 +13,7 @@ export function registerMigrate(program: Command): void {
       const created = await ensureDatabase(config.databaseUrl);
       const database = createDatabase(config.databaseUrl, { max: 1 });
       try {
-        const { customTables } = await runMigrations(database.pool, { reports: createReportRegistry(config.customReports) });
+        const { customTables } = await runMigrations(database.pool, { reports: createReportRegistry(config.customReports), enabled: config.reports });
         // Custom report tables changed by this run, e.g. "created x_daily", "added x_daily.city".
         for (const action of customTables) process.stdout.write(`${action}\n`);
       } finally {

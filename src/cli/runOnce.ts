@@ -23,7 +23,7 @@ export function registerRunOnce(program: Command): void {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      await runMigrations(deps.database.pool, { reports: deps.reports });
+      await runMigrations(deps.database.pool, { reports: deps.reports, enabled: config.reports });
       const targets = await resolveTargets(options, deps.tokens, deps.reports);
       for (const target of targets) {
         process.stdout.write(`${target.report} ${target.aggregation} account ${target.accountId} ${target.from}..${target.to}\n`);
