@@ -30,7 +30,7 @@ export function registerDashboard(program: Command): void {
         await obs.close();
         throw err;
       });
-      process.stdout.write(`Dashboard: ${dashboard.server.url}/queues   metrics: ${dashboard.server.url}/metrics\n`);
+      process.stdout.write(`Dashboard: ${dashboard.server.url}/   Bull Board: ${dashboard.server.url}/queues   metrics: ${dashboard.server.url}/metrics\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');

@@ -30,7 +30,7 @@ describe('msads-etl dashboard', () => {
     try {
       let url: string | undefined;
       for (let i = 0; i < 100 && !url; i++) {
-        url = /Dashboard: (http:\/\/\S+)\/queues/.exec(output())?.[1];
+        url = /Dashboard: (http:\/\/\S+)\/ /.exec(output())?.[1];
         if (!url) await new Promise((r) => setTimeout(r, 100));
       }
       expect(url, output()).toBeDefined();
