@@ -139,7 +139,8 @@ describe('SIGKILL at every step', () => {
     const blocker = new pg.Client({ connectionString: env.db.url });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query(`SELECT 1 FROM campaign_performance_daily WHERE account_id = $1 AND time_period = $2 LIMIT 1 FOR UPDATE`, [accountId, window.from]);
+    // A re-load writes only changed rows, so a row lock might never be met: hold off every write instead (reads go on).
+    await blocker.query(`LOCK TABLE campaign_performance_daily IN SHARE MODE`);
     try {
       const { submits } = await killAndRecover(
         window,
@@ -170,7 +171,8 @@ describe('a job that stalls again and again', () => {
     const blocker = new pg.Client({ connectionString: env.db.url });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query(`SELECT 1 FROM campaign_performance_daily WHERE account_id = $1 AND time_period = $2 LIMIT 1 FOR UPDATE`, [accountId, window.from]);
+    // A re-load writes only changed rows, so a row lock might never be met: hold off every write instead (reads go on).
+    await blocker.query(`LOCK TABLE campaign_performance_daily IN SHARE MODE`);
     const blockedLoad = async () =>
       (await q(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'msads-etl'`)).length > 0 || undefined;
     try {
@@ -225,7 +227,8 @@ describe('Postgres connection lost mid-load', () => {
       const blocker = new pg.Client({ connectionString: env.db.url });
       await blocker.connect();
       await blocker.query('BEGIN');
-      await blocker.query(`SELECT 1 FROM campaign_performance_daily WHERE account_id = $1 AND time_period = $2 LIMIT 1 FOR UPDATE`, [accountId, window.from]);
+      // A re-load writes only changed rows, so a row lock might never be met: hold off every write instead (reads go on).
+    await blocker.query(`LOCK TABLE campaign_performance_daily IN SHARE MODE`);
       await enqueue(window);
       const blocked = await waitFor('the load to block', async () =>
         (await q(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'msads-etl'`))[0],

@@ -49,7 +49,8 @@ async function blockNextLoad(window: { from: string; to: string }): Promise<pg.C
   const blocker = new pg.Client({ connectionString: env.db.url });
   await blocker.connect();
   await blocker.query('BEGIN');
-  await blocker.query(`SELECT 1 FROM campaign_performance_daily WHERE account_id = $1 AND time_period = $2 LIMIT 1 FOR UPDATE`, [accountId, window.from]);
+  // A re-load writes only changed rows, so a row lock might never be met: hold off every write instead (reads go on).
+    await blocker.query(`LOCK TABLE campaign_performance_daily IN SHARE MODE`);
   await enqueue(window);
   return blocker;
 }
