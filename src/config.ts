@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { bundledCustomerManagementWsdl, bundledReportingWsdl } from './paths.js';
 import { msadsApis, type MsAdsApi } from './ports/msadsApi.js';
@@ -277,8 +279,8 @@ export const envSchema = z.object({
   ALERT_CHECK_INTERVAL_MS: int(300_000, 1_000, 86_400_000).describe(
     'How often `dashboard` and `scheduler` check connection health and freshness for alerts.',
   ),
-  FRESHNESS_MAX_LAG_DAYS: int(1, 0, 365).describe(
-    'A connection is stale when the oldest last-loaded day of its report targets is more than this many days before yesterday (in the report time zone).',
+  FRESHNESS_MAX_LAG_DAYS: int(2, 0, 365).describe(
+    'A report target is behind when its last loaded day is more than this many days before yesterday (in the report time zone): `status` then exits 1, and a connection whose stalest target is behind raises the freshness alert.',
   ),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalText
     .refine((v) => v === undefined || /^https?:\/\//.test(v), 'an http(s) URL')
@@ -467,4 +469,43 @@ export function requireCredentials(config: Config): { nangoSecretKey: Secret; de
     throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
   }
   return { nangoSecretKey: config.nango.secretKey, developerToken: config.msads.developerToken };
+}
+
+/**
+ * Variables whose values are credentials: `config` never prints them, and loadConfig wraps each in a
+ * Secret. URLs elsewhere (DATABASE_URL, REDIS_URL …) are printed with their password replaced.
+ */
+export const SECRET_VARIABLES = ['NANGO_SECRET_KEY', 'MSADS_DEVELOPER_TOKEN', 'DASHBOARD_PASSWORD', 'DASHBOARD_TOKEN', 'ALERT_WEBHOOK_URL'] as const satisfies readonly (keyof Env)[];
+
+/** What loading a .env file did: which variables came from it, and which the environment kept. */
+export interface EnvFileOutcome {
+  path: string;
+  /** False when there is no such file (not an error: .env is optional). */
+  found: boolean;
+  /** Variables the file set (the environment had none of them). */
+  fromFile: string[];
+  /** Variables the file defines that the environment already had: the environment wins. */
+  shadowed: string[];
+  /** Why an existing file could not be read. */
+  error?: string;
+}
+
+/**
+ * Reads a .env file into process.env with Node's own process.loadEnvFile, which never overwrites a
+ * variable the environment already has. Node's parseEnv on the same text tells which variables the
+ * file supplied, so `config` can say where each value came from. Called once, by the CLI's entry.
+ */
+export function loadEnvFile(path: string): EnvFileOutcome {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT') return { path, found: false, fromFile: [], shadowed: [] };
+    return { path, found: true, fromFile: [], shadowed: [], error: err instanceof Error ? err.message : String(err) };
+  }
+  const defined = Object.keys(parseEnv(text));
+  const shadowed = defined.filter((k) => process.env[k] !== undefined);
+  process.loadEnvFile(path);
+  return { path, found: true, fromFile: defined.filter((k) => !shadowed.includes(k)), shadowed };
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -29,10 +30,37 @@ const redactPaths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 export interface LoggerSettings {
   level: LoggerOptions['level'];
-  /** Where log lines go; default stdout (pretty when stdout is a terminal). */
+  /** An explicit stream (tests, a file): JSON lines, whatever it is connected to. */
   destination?: pino.DestinationStream;
+  /** The descriptor logs go to when no destination is given: 1 (stdout, the default) or 2 (stderr, CLI commands). */
+  fd?: 1 | 2;
+  /** Where NO_COLOR, FORCE_COLOR and TERM are read; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Whether text for a terminal gets ANSI colours. FORCE_COLOR, when set, decides (0 or false: no; anything
+ * else, the empty string too: yes), as in Node's own tty.getColorDepth; otherwise a non-empty NO_COLOR
+ * (https://no-color.org) or TERM=dumb turns colour off, and colour is on only on a terminal.
+ */
+export function colourEnabled(isTTY: boolean, env: Readonly<Record<string, string | undefined>>): boolean {
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase());
+  if ((env['NO_COLOR'] ?? '') !== '') return false;
+  if (env['TERM'] === 'dumb') return false;
+  return isTTY;
+}
+
+/** Whether a descriptor is a terminal (stdout/stderr of this process). */
+export function isTerminal(fd: 1 | 2): boolean {
+  return (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+}
+
+/**
+ * JSON lines for machines (a pipe, a file, a container log driver); pino-pretty's readable lines when
+ * the descriptor is a terminal. Pretty printing runs in this thread and synchronously, so the last
+ * lines before an exit are not lost, as they can be with a transport's worker thread.
+ */
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
@@ -41,8 +69,11 @@ export function createLogger(settings: LoggerSettings): Logger {
     serializers: { err: pino.stdSerializers.err },
   };
   if (settings.destination) return pino(options, settings.destination);
-  if (process.stdout.isTTY) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  const fd = settings.fd ?? 1;
+  if (isTerminal(fd)) {
+    const colorize = colourEnabled(true, settings.env ?? process.env);
+    return pino(options, pinoPretty({ destination: fd, sync: true, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
-  return pino(options);
+  // stderr synchronously, as CLI commands always wrote it: their lines interleave with their output.
+  return fd === 2 ? pino(options, pino.destination({ fd: 2, sync: true })) : pino(options);
 }

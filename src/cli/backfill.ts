@@ -16,7 +16,7 @@ import { todayIn } from '../schedule/dates.js';
 import { enabledReports, plannedReport } from '../schedule/enabledReports.js';
 import { planBackfill, type PlannedReport } from '../schedule/planner.js';
 import { watchJobs, type JobOutcome } from './jobWatch.js';
-import { cliLogger } from './output.js';
+import { cliLogger, UsageError } from './output.js';
 import { createProgressView, describeProgress } from './progressView.js';
 import { renderTable, truncate } from './table.js';
 
@@ -31,7 +31,7 @@ interface BackfillOptions {
   wait: boolean;
 }
 
-/** Exit codes: 0 every window loaded; 1 a window failed or a connection was skipped; 130 stopped waiting (Ctrl-C). */
+/** Exit codes (helpTexts.ts): 0 every window loaded; 1 a window failed or a connection was skipped; 2 usage; 130 stopped waiting (Ctrl-C). */
 export function registerBackfill(program: Command): void {
   program
     .command('backfill')
@@ -52,19 +52,19 @@ export function registerBackfill(program: Command): void {
 function resolveReports(config: Config, options: BackfillOptions): PlannedReport[] {
   const aggregation = options.aggregation === undefined ? undefined : parseAggregation(options.aggregation);
   if (options.aggregation !== undefined && aggregation === undefined) {
-    throw new Error(`--aggregation "${options.aggregation}" is not one of ${aggregations.map(aggregationSlug).join(', ')}`);
+    throw new UsageError(`--aggregation "${options.aggregation}" is not one of ${aggregations.map(aggregationSlug).join(', ')}`);
   }
   const registry = createReportRegistry(config.customReports);
   if (options.report === 'all') {
     const enabled = enabledReports(config, registry).filter((r) => aggregation === undefined || r.aggregation === aggregation);
-    if (enabled.length === 0) throw new Error(`no enabled report has the ${options.aggregation} aggregation (REPORTS)`);
+    if (enabled.length === 0) throw new UsageError(`no enabled report has the ${options.aggregation} aggregation (REPORTS)`);
     return enabled;
   }
   const report = registry.find(options.report);
-  if (!report) throw new Error(`--report "${options.report}" is not one of ${registry.all().map((r) => r.name).join(', ')}, all`);
+  if (!report) throw new UsageError(`--report "${options.report}" is not one of ${registry.all().map((r) => r.name).join(', ')}, all`);
   const agg = aggregation ?? 'Daily';
   if (!report.aggregations.includes(agg)) {
-    throw new Error(`report ${report.name} has no ${aggregationSlug(agg)} table (it has: ${report.aggregations.map(aggregationSlug).join(', ')})`);
+    throw new UsageError(`report ${report.name} has no ${aggregationSlug(agg)} table (it has: ${report.aggregations.map(aggregationSlug).join(', ')})`);
   }
   return [plannedReport(registry, report.name, agg)];
 }
@@ -74,7 +74,7 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const windowDays = options.windowDays === undefined ? undefined : Number(options.windowDays);
   if (windowDays !== undefined && (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 3_660)) {
-    throw new Error(`--window-days "${options.windowDays}" is not a whole number of days between 1 and 3660`);
+    throw new UsageError(`--window-days "${options.windowDays}" is not a whole number of days between 1 and 3660`);
   }
   const planned = resolveReports(config, options);
 
@@ -91,7 +91,7 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
     if (connectionIds.length === 0) throw new Error(`Nango lists no connection for integration "${config.nango.integrationId}"`);
     if (options.connection !== 'all' && !(await lister.listConnections()).some((c) => c.connectionId === options.connection)) {
       // A mistyped id must not be recorded as a connection needing re-authorization.
-      throw new Error(`--connection ${options.connection}: Nango has no such connection in integration "${config.nango.integrationId}"`);
+      throw new UsageError(`--connection ${options.connection}: Nango has no such connection in integration "${config.nango.integrationId}"`);
     }
 
     // Discovery first: it names each account's customer and tells a live connection from a dead one.
@@ -112,7 +112,7 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
       const wanted = new Set(options.account);
       accounts = found.filter((a) => wanted.has(a.accountId));
       const unknown = [...wanted].filter((id) => !accounts.some((a) => a.accountId === id));
-      if (unknown.length > 0) throw new Error(`--account ${unknown.join(', ')}: not among the accounts of ${connectionIds.join(', ')}`);
+      if (unknown.length > 0) throw new UsageError(`--account ${unknown.join(', ')}: not among the accounts of ${connectionIds.join(', ')}`);
     } else {
       accounts = filterAccounts(found, accountFilter(config)).kept;
     }
@@ -138,12 +138,20 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
       const { outcome } = await enqueueReport(queue, target, { attempts: config.worker.attempts, priority: PRIORITY.backfill });
       counts[outcome]++;
     }
+    // Nothing loads without a worker: say so now rather than leave the progress bar standing still.
+    const workers = plan.jobs.length === 0 ? null : await queue.getWorkersCount().catch(() => null);
+    if (workers === 0) {
+      process.stderr.write(
+        `warning: no worker is consuming the queue ${config.queuePrefix}:${config.queues.reports}; the windows wait until one runs (\`msads-etl worker\`)${options.wait ? ', and this command waits with them (Ctrl-C stops the waiting, not the jobs)' : ''}\n`,
+      );
+    }
     out(
       `Enqueued ${plan.jobs.length} windows for ${new Set(plan.jobs.map((j) => `${j.connectionId}|${j.accountId}`)).size} accounts ` +
         `(${counts.added + counts['re-added']} new, ${counts['already-queued']} already waiting or running) at backfill priority.`,
     );
     if (!options.wait || plan.jobs.length === 0) {
       process.off('SIGINT', onSigint);
+      out(exitReason({ failed: 0, skipped, interrupted: false, waited: false }));
       return skipped > 0 ? 1 : 0;
     }
 
@@ -161,10 +169,12 @@ async function backfill(config: Config, options: BackfillOptions): Promise<numbe
     if (result.interrupted) {
       const left = plan.jobs.length - result.outcomes.size;
       out(`Stopped waiting: ${left} windows are still queued or running in the workers (\`msads-etl status\` shows how they end).`);
+      out(exitReason({ failed, skipped, interrupted: true, waited: true }));
       return 130;
     }
     const rows = [...result.outcomes.values()].reduce((n, o) => n + o.rows, 0);
     out(describeProgress({ total: plan.jobs.length, done: plan.jobs.length - failed, failed, rows }, Date.now() - startedAt));
+    out(exitReason({ failed, skipped, interrupted: false, waited: true }));
     return failed > 0 || skipped > 0 ? 1 : 0;
   } finally {
     await events.close();
@@ -198,4 +208,15 @@ function summaryTable(jobs: readonly ReportTarget[], outcomes: ReadonlyMap<strin
   );
   if (failures.length === 0) return `\n${table}`;
   return `\n${table}\n\nFailed windows:\n${renderTable(['CONNECTION', 'ACCOUNT', 'REPORT', 'WINDOW', 'REASON'], failures)}`;
+}
+
+/** The summary's last line: the exit code and every reason for it. */
+export function exitReason(r: { failed: number; skipped: number; interrupted: boolean; waited: boolean }): string {
+  if (r.interrupted) return 'exit 130: stopped waiting (Ctrl-C); the windows go on in the workers';
+  const reasons = [
+    ...(r.failed > 0 ? [`${r.failed} window(s) failed (listed above; \`msads-etl runs --status failed\` has each reason)`] : []),
+    ...(r.skipped > 0 ? [`${r.skipped} connection(s) skipped: they need re-authorization in Nango`] : []),
+  ];
+  if (reasons.length > 0) return `exit 1: ${reasons.join('; ')}`;
+  return r.waited ? 'exit 0: every window loaded' : 'exit 0: every window enqueued (not waited for; `msads-etl status` or `msads-etl runs` show how they end)';
 }

@@ -7,7 +7,8 @@ import { listConnectionRows, recordConnectionsSeen } from '../db/connections.js'
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { accountFilterReason } from '../discovery/filters.js';
 import { refreshConnections } from '../discovery/refresh.js';
-import { cliLogger } from './output.js';
+import { connectionKnown, knownConnectionIds } from '../db/runHistory.js';
+import { cliLogger, UsageError } from './output.js';
 import { formatAge, renderTable, truncate } from './table.js';
 
 /**
@@ -37,6 +38,9 @@ export function registerConnections(program: Command): void {
           const ids = options.connection ? [options.connection] : wanted;
           await recordConnectionsSeen(database.db, ids);
           await refreshConnections({ db: database.db, discovery }, ids);
+        }
+        if (options.connection && !options.refresh && !(await connectionKnown(database.db, options.connection))) {
+          throw new UsageError(`--connection ${options.connection}: no such connection (known: ${(await knownConnectionIds(database.db)).join(', ') || 'none yet; try --refresh'})`);
         }
         const now = new Date();
         const connections = await listConnectionRows(database.db, options.connection ? [options.connection] : undefined);

@@ -1,12 +1,16 @@
-import { pino } from 'pino';
 import { postgresUnreachableMessage } from '../app/processOps.js';
 import { connectionErrorText, isConnectionError, isRedisUnreachable, redisUnreachableMessage } from '../app/redis.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 
-/** CLI commands print their results on stdout; their logs go to stderr so the two never mix. */
+/** A command was asked for something that does not exist or makes no sense (an unknown id, a bad date): exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** CLI commands print their results on stdout; their logs go to stderr so the two never mix (pretty on a terminal). */
 export function cliLogger(level: string): Logger {
-  return createLogger({ level, destination: pino.destination({ fd: 2, sync: true }) });
+  return createLogger({ level, fd: 2 });
 }
 
 /**
@@ -14,6 +18,7 @@ export function cliLogger(level: string): Logger {
  * variable, an unreachable Redis or Postgres named by its variable), never a stack trace.
  */
 export function failureLine(err: unknown): string {
+  if (err instanceof UsageError) return err.message;
   if (err instanceof ConfigError) {
     const [head, ...problems] = err.message.split('\n');
     // One problem: on the same line as its heading. Several keep a line each, each naming its variable.

@@ -1,9 +1,12 @@
-/** Plain-text tables for CLI output: left-aligned columns, two spaces apart, no trailing spaces. */
+import { visibleLength } from './colour.js';
+
+/** Plain-text tables for CLI output: left-aligned columns, two spaces apart, no trailing spaces; cells may be coloured. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const pad = (c: string, width: number) => c + ' '.repeat(Math.max(0, width - visibleLength(c)));
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

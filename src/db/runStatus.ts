@@ -105,3 +105,13 @@ export async function listTargetStatus(db: Db, connectionId?: string): Promise<T
     provisional: r.provisional_windows && r.first_provisional_day ? { windows: Number(r.provisional_windows), firstDay: r.first_provisional_day } : null,
   }));
 }
+
+/** Runs not finished yet, by ledger status (submitting, pending at Microsoft, loading, retrying). */
+export async function countUnfinishedRuns(db: Db, connectionId?: string): Promise<Record<string, number>> {
+  const where = connectionId === undefined ? sql`true` : sql`connection_id = ${connectionId}`;
+  const result = await db.execute<{ status: string; n: number }>(sql`
+    SELECT status, count(*)::int AS n FROM report_runs
+     WHERE status NOT IN ('succeeded', 'empty', 'failed') AND ${where}
+     GROUP BY status ORDER BY status`);
+  return Object.fromEntries(result.rows.map((r) => [r.status, Number(r.n)]));
+}

@@ -120,11 +120,11 @@ describe('backfill', () => {
     expect(future.code).toBe(1);
     expect(future.stderr).toMatch(/in the future/);
     const typo = await runCli(['backfill', '--connection', 'conn-x', '--report', 'campaign_performance', '--from', range.to, '--to', range.to], env.env);
-    expect(typo.code).toBe(1);
+    expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/--connection conn-x: Nango has no such connection in integration "microsoft-ads"/);
     expect((await env.db.database.pool.query(`SELECT count(*)::int AS n FROM connections WHERE connection_id = 'conn-x'`)).rows[0].n).toBe(0);
     const unknown = await runCli(['backfill', '--connection', 'conn-a', '--account', '999', '--report', 'campaign_performance', '--from', range.to, '--to', range.to], env.env);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--account 999: not among the accounts of conn-a/);
   });
 });

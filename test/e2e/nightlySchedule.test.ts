@@ -179,7 +179,7 @@ describe('nightly schedule', () => {
       expect(status.code).toBe(1);
       expect(status.stdout).toMatch(/conn-c\s+NEEDS REAUTH/);
       expect(status.stdout).toMatch(/conn-a\s+111000001\s+.*up to date\s+ok/);
-      expect(status.stdout).toMatch(/FAILING: 2 report target\(s\) failing or blocked, 1 connection\(s\) needing re-authorization/);
+      expect(status.stdout).toContain('ATTENTION (exit 1): 2 of 7 report target(s) need attention (2 NEEDS_REAUTH); connection(s) conn-c NEEDS_REAUTH');
       const listing = await runCli(['connections'], env.env);
       expect(listing.code).toBe(0);
       expect(listing.stdout).toMatch(/conn-c\s+NEEDS REAUTH/);
