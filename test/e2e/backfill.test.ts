@@ -89,6 +89,9 @@ describe('backfill', () => {
       const noWait = await runCli([...args, '--no-wait'], env.env);
       expect(noWait.code).toBe(0);
       expect(noWait.stdout).toContain('Enqueued 2 windows for 1 accounts (2 new, 0 already waiting or running)');
+      // A paused worker is still connected: no warning; the last line gives the exit code and why.
+      expect(noWait.stderr).not.toContain('no worker is consuming');
+      expect(noWait.stdout).toMatch(/exit 0: every window enqueued \(not waited for/);
       expect(await queue.getJobCountByTypes('prioritized', 'waiting')).toBe(2);
 
       const waiting = startCli(args, env.env);
@@ -110,12 +113,21 @@ describe('backfill', () => {
       const skipped = await runCli(['backfill', '--connection', 'conn-b', '--report', 'campaign_performance', '--from', range.to, '--to', range.to], env.env);
       expect(skipped.code).toBe(1);
       expect(skipped.stdout).toMatch(/conn-b: needs re-authorization, skipped: .*invalid_credentials/);
+      expect(skipped.stdout).toContain('exit 1: 1 connection(s) skipped: they need re-authorization in Nango');
       const status = await runCli(['status'], env.env);
       expect(status.code).toBe(1);
       expect(status.stdout).toMatch(/conn-b\s+220000001\s+.*NEEDS_REAUTH/);
     } finally {
       env.sim.faults.revokedConnections.delete('conn-b');
     }
+    // Under a queue prefix no worker consumes, the command says so before anything waits.
+    const alone = `${env.prefix}-alone`;
+    const orphan = await runCli(['backfill', '--connection', 'conn-a', '--account', '210000001', '--report', 'campaign_performance', '--from', range.to, '--to', range.to, '--no-wait'], { ...env.env, QUEUE_PREFIX: alone });
+    expect(orphan.code).toBe(0);
+    expect(orphan.stderr).toContain(`warning: no worker is consuming the queue ${alone}:reports; the windows wait until one runs (\`msads-etl worker\`)`);
+    const leftover = createReportQueue(producer, alone);
+    await leftover.obliterate({ force: true });
+    await leftover.close();
     const future = await runCli(['backfill', '--connection', 'conn-a', '--report', 'campaign_performance', '--from', range.to, '--to', addDays(range.to, 5)], env.env);
     expect(future.code).toBe(1);
     expect(future.stderr).toMatch(/in the future/);
