@@ -101,7 +101,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.type(options.registry.contentType).send(body);
     } catch (err) {
       options.logger.warn({ err: coerceError(err) }, 'metrics collection failed');
-      res.status(500).type('text/plain').send(`metrics collection failed: ${coerceError(err).message}\n`);
+      // The cause is logged, never sent: an error text can hold SQL or a connection string.
+      res.status(500).type('text/plain').send('metrics collection failed; the cause is in this process\'s log\n');
     }
   });
 
