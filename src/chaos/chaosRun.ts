@@ -154,6 +154,10 @@ async function main(): Promise<number> {
 
   const record = emptyFaultRecord();
   const tables = [...new Set(planned.map((w) => w.table))];
+  // Report tables are made for the enabled reports (or by their first load); the fault script locks
+  // them before any load, so make the planned ones now.
+  const enabled = new Map(planned.map((w) => [w.table, { report: w.target.report, aggregation: w.target.aggregation }]));
+  await runMigrations(database.pool, { enabled: [...enabled.values()] });
   const deps: FaultDeps = { profile, fleet, pool: database.pool, redis, postgres, faults: sim.faults, tables, record, log };
   const progress = setInterval(() => {
     void Promise.all([loadedCount(database, planned), nonFinalRuns(database)])
