@@ -84,7 +84,9 @@ export function planNightly(input: NightlyInput): Plan {
     for (const a of accounts) jobs.push(target(a, r, clamped.window));
   }
   const ordered = orderProvisional(sortJobs(jobs), input.provisional ?? [], input.reports, today);
-  return { today, jobs: ordered.jobs, provisionalJobs: ordered.provisionalJobs, warnings, skippedConnections };
+  const first = interleaveCustomers(ordered.jobs.slice(0, ordered.provisionalJobs));
+  const rest = interleaveCustomers(ordered.jobs.slice(ordered.provisionalJobs));
+  return { today, jobs: [...first, ...rest], provisionalJobs: ordered.provisionalJobs, warnings, skippedConnections };
 }
 
 /**
@@ -128,7 +130,7 @@ export function planBackfill(input: BackfillInput): { jobs: ReportTarget[]; warn
     const windows = splitWindows(clamped.window.from, clamped.window.to, input.windowDays ?? defaultWindowDays(r.aggregation));
     for (const a of input.accounts) for (const w of windows) jobs.push(target(a, r, w));
   }
-  return { jobs: sortJobs(jobs), warnings };
+  return { jobs: interleaveCustomers(sortJobs(jobs)), warnings };
 }
 
 /** Default window length of a backfill: a report per month of daily data, per week of hourly data. */
@@ -219,4 +221,28 @@ function target(a: PlannableAccount, r: PlannedReport, w: Window): ReportTarget 
 function sortJobs(jobs: ReportTarget[]): ReportTarget[] {
   const key = (j: ReportTarget) => [j.connectionId, j.accountId.padStart(20, '0'), j.report, j.aggregation, j.from].join('|');
   return jobs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * Round-robin over customers, each customer's jobs in their own order. Microsoft's concurrency limit is
+ * per developer token × customer, so a plan ordered by connection would fill one customer's slots while
+ * every other customer waits for its turn in the queue; interleaved, every customer's first slots fill
+ * in the first seconds of a night.
+ */
+export function interleaveCustomers(jobs: readonly ReportTarget[]): ReportTarget[] {
+  const groups = new Map<string, ReportTarget[]>();
+  for (const j of jobs) {
+    const list = groups.get(j.customerId);
+    if (list) list.push(j);
+    else groups.set(j.customerId, [j]);
+  }
+  const lists = [...groups.values()];
+  const out: ReportTarget[] = [];
+  for (let i = 0; out.length < jobs.length; i++) {
+    for (const list of lists) {
+      const j = list[i];
+      if (j !== undefined) out.push(j);
+    }
+  }
+  return out;
 }

@@ -51,12 +51,13 @@ describe('planNightly', () => {
     expect(plan.jobs).toHaveLength(3 * 2);
     for (const job of plan.jobs) expect({ from: job.from, to: job.to }).toEqual({ from: '2026-02-13', to: '2026-03-14' });
     expect(plan.jobs.map((j) => `${j.connectionId}/${j.accountId}/${j.report}/${j.customerId}`)).toEqual([
+      // Customers interleaved (Microsoft's concurrency limit is per customer), each in its own order.
       'conn-a/101/campaign_performance/1',
+      'conn-b/201/campaign_performance/2',
       'conn-a/101/keyword_performance/1',
+      'conn-b/201/keyword_performance/2',
       'conn-a/102/campaign_performance/1',
       'conn-a/102/keyword_performance/1',
-      'conn-b/201/campaign_performance/2',
-      'conn-b/201/keyword_performance/2',
     ]);
     // Deterministic: the same input gives the same jobs, hence the same job ids.
     expect(planNightly(input).jobs.map(reportJobId)).toEqual(plan.jobs.map(reportJobId));

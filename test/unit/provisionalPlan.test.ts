@@ -36,9 +36,9 @@ describe('planNightly with provisional windows', () => {
       '102/campaign_performance/Daily 2026-02-13..2026-03-14',
       '201/keyword_performance/Daily 2026-02-13..2026-03-14',
       '101/campaign_performance/Daily 2026-02-13..2026-03-14',
+      '201/campaign_performance/Daily 2026-02-13..2026-03-14',
       '101/keyword_performance/Daily 2026-02-13..2026-03-14',
       '102/keyword_performance/Daily 2026-02-13..2026-03-14',
-      '201/campaign_performance/Daily 2026-02-13..2026-03-14',
     ]);
     // Only the order changed: the same ids as without provisional windows, and the same on a re-plan.
     expect(new Set(plan.jobs.map(reportJobId))).toEqual(new Set(plain.jobs.map(reportJobId)));
