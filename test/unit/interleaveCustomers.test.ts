@@ -3,8 +3,8 @@ import { interleaveCustomers, planNightly, type PlannedReport } from '../../src/
 import { retentionFor } from '../../src/schedule/retention.js';
 
 const reports: PlannedReport[] = [
-  { report: 'CampaignPerformance', aggregation: 'Daily', retention: retentionFor('Daily') },
-  { report: 'AdGroupPerformance', aggregation: 'Daily', retention: retentionFor('Daily') },
+  { report: 'CampaignPerformance', aggregation: 'Daily', retention: retentionFor('CampaignPerformanceReportRequest', 'Daily') },
+  { report: 'AdGroupPerformance', aggregation: 'Daily', retention: retentionFor('CampaignPerformanceReportRequest', 'Daily') },
 ];
 
 describe('interleaveCustomers', () => {
