@@ -59,3 +59,45 @@ export async function enqueueReport(
   );
   return { jobId, outcome };
 }
+
+/** Jobs per round trip of enqueueReports: big enough to amortise, small enough to keep Redis responsive. */
+const BULK_CHUNK = 1_000;
+
+/**
+ * enqueueReport for many jobs at once, with the same rules and the same deterministic ids: every job's
+ * state read concurrently (one stream of replies per chunk), the finished ones removed (concurrently),
+ * then one addBulk per chunk. A night of 50,000 jobs costs ~150 round trips instead of ~150,000.
+ * Jobs reach the queue in the order given (a chunk at a time). An id that appears between the read and
+ * the add is left as it is: addBulk keeps an existing job id and adds nothing for it.
+ */
+export async function enqueueReports(
+  queue: Queue,
+  jobs: readonly { target: ReportTarget; priority?: number }[],
+  options: { attempts: number },
+): Promise<EnqueueResult[]> {
+  const results: EnqueueResult[] = [];
+  for (let start = 0; start < jobs.length; start += BULK_CHUNK) {
+    const chunk = jobs.slice(start, start + BULK_CHUNK).map((j) => ({ ...j, jobId: reportJobId(j.target) }));
+    // Sent at once: the replies come back in one stream rather than one round trip each.
+    const states = await Promise.all(chunk.map((j) => queue.getJobState(j.jobId)));
+    const outcomes = states.map((state): EnqueueResult['outcome'] =>
+      state === 'unknown' ? 'added' : state === 'completed' || state === 'failed' ? 're-added' : 'already-queued',
+    );
+    await Promise.all(chunk.map((j, i) => (outcomes[i] === 're-added' ? queue.remove(j.jobId) : undefined)));
+    const toAdd = chunk.filter((_, i) => outcomes[i] !== 'already-queued');
+    if (toAdd.length > 0) {
+      await queue.addBulk(
+        toAdd.map((j) => {
+          const { connectionId, customerId, accountId, report, aggregation, from, to } = j.target;
+          return {
+            name: REPORT_JOB_NAME,
+            data: { connectionId, customerId, accountId, report, aggregation, from, to },
+            opts: { ...reportJobOptions(options.attempts), jobId: j.jobId, ...(j.priority ? { priority: j.priority } : {}) },
+          };
+        }),
+      );
+    }
+    chunk.forEach((j, i) => results.push({ jobId: j.jobId, outcome: outcomes[i] as EnqueueResult['outcome'] }));
+  }
+  return results;
+}

@@ -6,7 +6,7 @@ import { listProvisionalWindows } from '../db/provisional.js';
 import type { DiscoveryDeps } from '../discovery/discoverAccounts.js';
 import { filterAccounts, type AccountFilter } from '../discovery/filters.js';
 import { refreshConnections, type RefreshOutcome } from '../discovery/refresh.js';
-import { enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
+import { enqueueReports, PRIORITY } from '../jobs/reportQueue.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionLister } from '../nango/connectionList.js';
 import { planNightly, type PlannedReport } from './planner.js';
@@ -92,10 +92,13 @@ async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed
   for (const w of plan.warnings) deps.logger.warn({ warning: w.kind }, w.message);
 
   const counts = { planned: plan.jobs.length, added: 0, reAdded: 0, alreadyQueued: 0 };
-  // In plan order, one at a time: the provisional jobs reach the queue before the others.
-  for (const [i, target] of plan.jobs.entries()) {
-    const priority = i < plan.provisionalJobs ? PROVISIONAL_PRIORITY : PRIORITY.nightly;
-    const { outcome } = await enqueueReport(deps.reportQueue, target, { attempts: deps.attempts, priority });
+  // In plan order, in bulk: the provisional jobs reach the queue before the others.
+  const results = await enqueueReports(
+    deps.reportQueue,
+    plan.jobs.map((target, i) => ({ target, priority: i < plan.provisionalJobs ? PROVISIONAL_PRIORITY : PRIORITY.nightly })),
+    { attempts: deps.attempts },
+  );
+  for (const { outcome } of results) {
     if (outcome === 'added') counts.added++;
     else if (outcome === 're-added') counts.reAdded++;
     else counts.alreadyQueued++;
