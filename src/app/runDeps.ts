@@ -3,6 +3,7 @@ import { requireCredentials, type Config } from '../config.js';
 import { createDatabase } from '../db/client.js';
 import type { ReportRunDeps } from '../jobs/context.js';
 import type { Logger } from '../logger.js';
+import { cacheTokenSource } from '../nango/tokenCache.js';
 import { createNangoTokenSource } from '../nango/tokenSource.js';
 import { createReportRegistry } from '../reports/registry.js';
 import { noopObserver, type RunObserver } from '../jobs/observer.js';
@@ -25,12 +26,15 @@ export async function createRunDeps(
   const database = createDatabase(config.databaseUrl, { max: Math.max(4, config.worker.concurrency + 2) });
   try {
     const reporting = await createReportingApi(config);
-    const tokens = createNangoTokenSource({
-      secretKey: nangoSecretKey,
-      host: config.nango.host,
-      integrationId: config.nango.integrationId,
-      timeoutMs: Math.min(config.http.timeoutMs, 30_000),
-    });
+    const tokens = cacheTokenSource(
+      createNangoTokenSource({
+        secretKey: nangoSecretKey,
+        host: config.nango.host,
+        integrationId: config.nango.integrationId,
+        timeoutMs: Math.min(config.http.timeoutMs, 30_000),
+      }),
+      { ttlMs: config.nango.tokenCacheMs },
+    );
     const deps: ReportRunDeps = {
       database,
       reporting,

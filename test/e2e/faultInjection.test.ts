@@ -41,6 +41,9 @@ beforeAll(async () => {
     // The shared limiter is tested on its own; here it must not slow a file of back-to-back runs.
     MSADS_CALLS_PER_MINUTE: '100000',
     THROTTLE_PENALTY_MS: '1000',
+    // Nango faults are switched on between runs of one long-lived worker: each run must read Nango
+    // (the token cache, on by default, is tested in test/unit/tokenCache.test.ts).
+    NANGO_TOKEN_CACHE_MS: '0',
   });
   env.config = loadConfig(env.env);
   connection = env.simOptions.connections[0]!;
