@@ -17,6 +17,7 @@ import { handleNango } from './nangoApi.js';
 import { JsonValidator } from './jsonValidator.js';
 import { handleReporting } from './reportingEndpoint.js';
 import { handleReportingRest, REPORTING_REST_PREFIX, reportingRestOperation } from './reportingRest.js';
+import { generationMsFor as generationMsForKey, parseGenerationTime, type GenerationTime } from './generationTime.js';
 import { ReportFiles } from './reportFiles.js';
 import { ReportStore, type StoredReport } from './reportStore.js';
 import { generateOptionsFor } from './servedCsv.js';
@@ -34,6 +35,7 @@ import { XsdValidator } from './xsdValidator.js';
 
 export type { CsvLayoutOverride, FaultSwitches } from './faultSwitches.js';
 export type { SimulatorStats } from './stats.js';
+export { describeGenerationTime, GenerationTimeError, meanGenerationMs, parseGenerationTime, type GenerationTime } from './generationTime.js';
 export { NANGO_INTEGRATION_ID } from './nangoApi.js';
 
 export interface SimulatorConnection {
@@ -55,7 +57,12 @@ export interface SimulatorOptions {
   nangoSecretKey: string;
   developerToken: string;
   connections: SimulatorConnection[];
+  /** Fixed generation time in ms (default 1,500); `generation` wins when both are given. */
   generationMs?: number;
+  /** Generation time per report: fixed or log-normal, drawn per report request from `seed` (generationTime.ts); text as `--generation` takes it. */
+  generation?: GenerationTime | string;
+  /** Microsoft's hidden per-customer cap: the `concurrentLimit` fault switch at start (0 = none; tests may change it live). */
+  concurrentLimit?: number;
   tokenTtlMs?: number;
   downloadUrlTtlMs?: number;
   shape?: AccountShape;
@@ -105,6 +112,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const directory = new ConnectionDirectory(options.connections, tokenTtlMs, Date.now());
   const store = new ReportStore(options.downloadUrlTtlMs ?? 300_000);
   const faults = defaultFaultSwitches();
+  if (options.concurrentLimit !== undefined) {
+    if (!Number.isInteger(options.concurrentLimit) || options.concurrentLimit < 0) throw new Error(`concurrentLimit must be a non-negative integer, got ${options.concurrentLimit}`);
+    faults.concurrentLimit = options.concurrentLimit;
+  }
+  const generation: GenerationTime =
+    typeof options.generation === 'string' ? parseGenerationTime(options.generation) : (options.generation ?? { kind: 'fixed', ms: options.generationMs ?? 1_500 });
+  const generationMsFor = (key: string) => generationMsForKey(generation, seed, key);
   const stats = createStats(() => store.pendingCount(Date.now()));
   const dir = await mkdtemp(join(tmpdir(), 'msads-sim-'));
   const files = new ReportFiles(dir, seed, options.shape, options.accounts ?? {});
@@ -122,7 +136,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     faults,
     stats,
     developerToken: options.developerToken,
-    generationMs: options.generationMs ?? 1_500,
+    generationMsFor,
     base: urls.base,
     wsdl,
     prepareFile: (report: StoredReport) => void files.get(report, faults).catch(() => undefined),

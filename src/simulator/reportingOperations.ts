@@ -3,6 +3,7 @@ import { NS } from '../soap/namespaces.js';
 import { SimFault, setupMistakeFault } from './apiErrors.js';
 import type { ConnectionDirectory, ConnectionState } from './connections.js';
 import { consume, type FaultSwitches } from './faultSwitches.js';
+import { generationKey } from './generationTime.js';
 import { applyReportRules, type RawReportRequest } from './reportRequest.js';
 import { rawReportRequestFromXml } from './reportRequestXml.js';
 import type { ReportOutcome, ReportStatus, ReportStore, StoredReport } from './reportStore.js';
@@ -29,7 +30,8 @@ export interface OperationDeps {
   faults: FaultSwitches;
   stats: SimulatorStats;
   developerToken: string;
-  generationMs: number;
+  /** How long each submitted report stays Pending: `generationMsFor(key)` for the request's generationKey (generationTime.ts). */
+  generationMsFor: (key: string) => number;
   /** Base URL download links are built on. */
   base: string;
   /** Starts building a report's file while it is Pending, as Microsoft generates it then too. */
@@ -136,12 +138,15 @@ export function acceptReport(deps: OperationDeps, headers: Headers, user: Connec
     throw new SimFault(207, { injected: true });
   }
   const outcome: ReportOutcome = consume(deps.faults, 'statusErrorNext') ? 'Error' : deps.faults.emptyReport ? 'Empty' : 'Success';
-  const report = deps.store.add({ connectionId: user.connectionId, customerId: user.customerId, spec, submittedAt: now, readyAt: now + deps.generationMs, outcome });
+  const identity = { connectionId: user.connectionId, accountIds: spec.accountIds, requestType: spec.requestType, aggregation: spec.aggregation, from: spec.window.from, to: spec.window.to };
+  const windowKey = [identity.connectionId, identity.accountIds.join(','), identity.requestType, identity.aggregation, identity.from, identity.to].join('|');
+  const earlier = deps.stats.submitsByWindow[windowKey] ?? 0;
+  const readyAt = now + deps.generationMsFor(generationKey(identity, earlier));
+  const report = deps.store.add({ connectionId: user.connectionId, customerId: user.customerId, spec, submittedAt: now, readyAt, outcome });
   if (outcome === 'Success') deps.prepareFile(report);
   deps.stats.submits++;
   for (const id of spec.accountIds) deps.stats.submitsByAccount[id] = (deps.stats.submitsByAccount[id] ?? 0) + 1;
-  const windowKey = [user.connectionId, spec.accountIds.join(','), spec.requestType, spec.aggregation, spec.window.from, spec.window.to].join('|');
-  deps.stats.submitsByWindow[windowKey] = (deps.stats.submitsByWindow[windowKey] ?? 0) + 1;
+  deps.stats.submitsByWindow[windowKey] = earlier + 1;
   return report.id;
 }
 
