@@ -63,6 +63,7 @@ export function limiterSettings(config: Config): LimiterSettings {
   return {
     callsPerMinute: config.throttle.callsPerMinute,
     maxConcurrentReports: config.throttle.maxConcurrentReports,
+    maxConcurrentReportsCeiling: config.throttle.maxConcurrentReportsCeiling,
     penaltyMs: config.throttle.penaltyMs,
     // A pending report renews its slot at every poll; a slot outlives the longest poll wait with margin.
     slotLeaseMs: Math.max(5 * 60_000, config.poll.maxMs * 3),

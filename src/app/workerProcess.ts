@@ -3,7 +3,9 @@ import { requireCredentials, type Config } from '../config.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { guardTokenSource } from '../discovery/healthGuard.js';
 import type { RunObserver } from '../jobs/observer.js';
+import { createReportQueue } from '../jobs/reportQueue.js';
 import { createReportWorker } from '../jobs/reportWorker.js';
+import { createSlotWaker } from '../jobs/slotWaker.js';
 import type { Logger } from '../logger.js';
 import { createRedis, isRedisUnreachable, logRedisAvailability } from './redis.js';
 import { postgresUnreachableMessage } from './processOps.js';
@@ -30,12 +32,18 @@ export async function startWorkerProcess(
   // An unreachable Redis is not a reason to stop: the connection retries until it is back (logged once).
   const connection = createRedis(config.redisUrl);
   logRedisAvailability(connection, config.redisUrl, logger);
-  const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config));
+  // Slots freed by any worker are handed to the next waiting run, whose parked job is woken at once.
+  const slotQueue = createReportQueue(connection, config.queuePrefix, config.queues.reports);
+  const limiter = createRedisLimiter(connection, config.queuePrefix, limiterSettings(config), {
+    onHandover: createSlotWaker(slotQueue),
+    onError: (err) => logger.warn({ err }, 'could not wake a job handed a report slot; it wakes by its safety net'),
+  });
   let started: Awaited<ReturnType<typeof createRunDeps>> | undefined;
   try {
     started = await createRunDeps(config, logger, { limiter, ...(options.observer ? { observer: options.observer } : {}) });
     await runMigrations(started.deps.database.pool, { reports: started.deps.reports, enabled: config.reports });
   } catch (err) {
+    await slotQueue.close().catch(() => undefined);
     connection.disconnect();
     await started?.close();
     throw err;
@@ -79,6 +87,7 @@ export async function startWorkerProcess(
         // close(true) still waits for the processor in flight (here: blocked in Postgres), so bound it too.
         await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 2_000).unref())]);
       }
+      await Promise.race([slotQueue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
       connection.disconnect();
       // A load still blocked in Postgres keeps its pool client checked out; do not wait for it forever.
       // When the process exits its connection closes and Postgres rolls that transaction back.

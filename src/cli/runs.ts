@@ -29,7 +29,7 @@ const STATUS_CHOICES = [...runStatuses, 'unfinished'] as const;
 
 export const RUNS_HELP = `
 --since and --until are days (YYYY-MM-DD, UTC, both inclusive) or ISO instants, compared with when a run
-was created. --status unfinished means any of submitting, pending, loading, retrying.
+was created. --status unfinished means any of submitting, waiting, pending, loading, retrying.
 
 Exit codes:
   0  the runs were listed (none matching is not an error)

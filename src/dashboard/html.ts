@@ -63,7 +63,7 @@ td.nowrap{white-space:nowrap}
 .msg code{overflow-wrap:anywhere}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;font-weight:600;white-space:nowrap}
 .ok,.succeeded,.empty{background:#dff3e4;color:#17622d}.failed,.needs_reauth,.no_access{background:#fbe1e1;color:#8c1d1d}
-.paused,.retrying,.behind{background:#fff0cc;color:#7a5200}.submitting,.pending,.loading,.provisional{background:#e1ecfb;color:#1d4a8c}
+.paused,.retrying,.behind{background:#fff0cc;color:#7a5200}.submitting,.waiting,.pending,.loading,.provisional{background:#e1ecfb;color:#1d4a8c}
 .flash{padding:8px 12px;margin:8px 0;border-radius:4px;background:#e1ecfb;border:1px solid #b5cdf0;white-space:pre-wrap}
 .flash.error{background:#fbe1e1;border-color:#eab3b3}
 form.inline{display:inline}

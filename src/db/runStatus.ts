@@ -17,7 +17,7 @@ export interface TargetStatus {
   lastFailure: { from: string; to: string; finishedAt: Date; errorClass: string | null; message: string | null } | null;
   /** The latest finished run failed. */
   failing: boolean;
-  /** Runs not finished yet (submitting, pending, loading, retrying). */
+  /** Runs not finished yet (submitting, waiting, pending, loading, retrying). */
   inFlight: number;
   /** How Microsoft was called by the most recent run (rest or soap). */
   api: string | null;
@@ -106,7 +106,7 @@ export async function listTargetStatus(db: Db, connectionId?: string): Promise<T
   }));
 }
 
-/** Runs not finished yet, by ledger status (submitting, pending at Microsoft, loading, retrying). */
+/** Runs not finished yet, by ledger status (submitting, waiting for a slot, pending at Microsoft, loading, retrying). */
 export async function countUnfinishedRuns(db: Db, connectionId?: string): Promise<Record<string, number>> {
   const where = connectionId === undefined ? sql`true` : sql`connection_id = ${connectionId}`;
   const result = await db.execute<{ status: string; n: number }>(sql`

@@ -2,8 +2,11 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, check } from 'drizzle-orm/pg-core';
 import { msadsApis } from '../ports/msadsApi.js';
 
-/** Lifecycle of a report run, in order. `retrying` is an attempt that failed and will be tried again. */
-export const runStatuses = ['submitting', 'pending', 'loading', 'retrying', 'succeeded', 'empty', 'failed'] as const;
+/**
+ * Lifecycle of a report run, in order. `waiting`: not submitted yet, waiting for a concurrency slot of
+ * its customer, the call budget or a throttle. `retrying`: an attempt failed and will be tried again.
+ */
+export const runStatuses = ['submitting', 'waiting', 'pending', 'loading', 'retrying', 'succeeded', 'empty', 'failed'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 /** A run in one of these never changes again: every ledger write is guarded by this list. */
 export const finalRunStatuses = ['succeeded', 'empty', 'failed'] as const satisfies readonly RunStatus[];

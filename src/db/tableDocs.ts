@@ -22,7 +22,7 @@ export const tableDocs: Readonly<Record<string, TableDoc>> = {
       aggregation: 'Aggregation, e.g. Daily; the table is <report>_<aggregation>.',
       window_start: 'First day of the window the run replaces.',
       window_end: 'Last day (inclusive) of the window the run replaces.',
-      status: 'submitting, pending, loading, retrying, succeeded, empty (Microsoft had no rows) or failed. The last three are final: the row never changes again (a retry is a new run).',
+      status: 'submitting, waiting (not submitted yet: for a concurrency slot of its customer, the call budget or a throttle), pending (at Microsoft), loading, retrying, succeeded, empty (Microsoft had no rows) or failed. The last three are final: the row never changes again (a retry is a new run).',
       api: 'How Microsoft was called for the run (MSADS_API at its latest submit): rest or soap.',
       job_id: 'Queue job id (null for run-once).',
       report_request_id: 'Microsoft ReportRequestId of the latest submit.',

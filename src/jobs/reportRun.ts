@@ -27,7 +27,7 @@ import type { ReportRunDeps } from './context.js';
 import type { RunAttributes } from './observer.js';
 import type { ReportTarget } from './reportJobData.js';
 import { buildRequestSpec } from './requestSpec.js';
-import { initialProgress, nextStep, type RunAction, type RunEvent, type RunFailure, type RunProgress, type Transition } from './runSteps.js';
+import { initialProgress, nextStep, type RunAction, type RunEvent, type RunFailure, type RunProgress, type Transition, type WaitReason } from './runSteps.js';
 
 /**
  * The executor of a run: a thin loop that performs the step machine's decisions (runSteps.ts) over
@@ -41,7 +41,7 @@ import { initialProgress, nextStep, type RunAction, type RunEvent, type RunFailu
  */
 
 export type RunOutcome =
-  | { kind: 'wait'; untilMs: number; reason: 'pending' | 'throttled' | 'limited' | 'backoff'; runId: number; progress: RunProgress; retried?: RunFailure }
+  | { kind: 'wait'; untilMs: number; reason: WaitReason; runId: number; progress: RunProgress; retried?: RunFailure }
   | { kind: 'done'; summary: RunSummary }
   | { kind: 'failed'; runId: number; failure: RunFailure; error: Error; progress: RunProgress }
   /** Another worker owns the run now (this one froze past its lock) or it is already final elsewhere. */
@@ -145,7 +145,8 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
           deps.logger.warn({ runId, errorClass: retried.class, errorCode: retried.code, attempt: progress.attempt - 1, err: retried.message }, 'report run attempt failed');
           deps.observer.runEnded(attributes(), 'retrying', retried.class);
         } else {
-          await saveProgress(db, runId, ctx.lease, fields(progress, progress.step === 'poll' ? 'pending' : 'submitting'));
+          // A run not submitted yet is 'waiting' (for a slot, the call budget or a throttle), never 'submitting'.
+          await saveProgress(db, runId, ctx.lease, fields(progress, progress.step === 'poll' ? 'pending' : 'waiting'));
         }
         return { kind: 'wait', untilMs: action.untilMs, reason: action.reason, runId, progress, ...(retried ? { retried } : {}) };
       }
@@ -183,13 +184,22 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
     switch (action.do) {
       case 'submit': {
         const spec = buildRequestSpec(target, deps);
-        const slotWait = await deps.limiter.acquireReportSlot(key, runId);
-        if (slotWait > 0) return { event: { type: 'limited', waitMs: slotWait } };
+        const slotWait = await deps.limiter.acquireReportSlot(key, runId, ctx.jobId);
+        if (slotWait > 0) return { event: { type: 'limited', waitMs: slotWait, slot: true } };
         const callWait = await deps.limiter.acquireCall(key);
         if (callWait > 0) return { event: { type: 'limited', waitMs: callWait } };
-        const submitted = await deps.observer.step('submit', attributes(), () =>
-          callWithToken(deps, target, 'SubmitGenerateReport', (auth) => deps.reporting.submit(auth, spec, ctx.signal)),
-        );
+        let submitted: Awaited<ReturnType<typeof deps.reporting.submit>>;
+        try {
+          submitted = await deps.observer.step('submit', attributes(), () =>
+            callWithToken(deps, target, 'SubmitGenerateReport', (auth) => deps.reporting.submit(auth, spec, ctx.signal)),
+          );
+        } catch (err) {
+          // Microsoft's 207 and throttles teach the customer's concurrency level; the slot is given up.
+          const refused = refusalOf(classifyError(err));
+          if (refused) await deps.limiter.submitAnswered(key, runId, refused);
+          throw err;
+        }
+        await deps.limiter.submitAnswered(key, runId, 'accepted');
         const event: RunEvent = { type: 'submitted', reportRequestId: submitted.reportRequestId };
         // The id goes to the ledger before anything else can fail: whoever resumes the run polls it.
         await saveProgress(db, runId, ctx.lease, fields(nextStep(progress, event, deps.now(), deps.policy).progress, 'pending', submitted.trackingId));
@@ -227,6 +237,12 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
         return assertNever(action);
     }
   }
+}
+
+/** A submit Microsoft refused for load, not for what was asked: 207 over the limit, 117/429 throttled. */
+function refusalOf(error: ReturnType<typeof classifyError>): 'over_limit' | 'throttled' | undefined {
+  if (error.class !== 'throttled') return undefined;
+  return error.code === 207 ? 'over_limit' : 'throttled';
 }
 
 function assertNever(value: never): never {

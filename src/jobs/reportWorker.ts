@@ -8,6 +8,7 @@ import { failureOf, progressView, runAttributes } from './runFailure.js';
 import { parseReportJobData, type ReportJobData } from './reportJobData.js';
 import { backoffDelayMs, QUEUE_MAX_STALLED_COUNT } from './runPolicy.js';
 import { REPORT_QUEUE } from './reportQueue.js';
+import { limiterKey } from '../throttle/limiter.js';
 import { createJobJournal, type JobJournal } from '../observability/jobJournal.js';
 
 export interface ReportWorkerOptions {
@@ -105,6 +106,12 @@ export function createReportWorker(deps: ReportRunDeps, options: ReportWorkerOpt
         const view = progressView(outcome.progress, outcome.runId);
         await persist(view).catch(() => undefined);
         await job.moveToDelayed(outcome.untilMs, token);
+        if (outcome.reason === 'slot') {
+          // A slot may have been handed to this run between the limiter's answer and the park, when the
+          // job could not be woken yet: it wakes itself.
+          const key = limiterKey(deps.developerToken, data.customerId);
+          if (await deps.limiter.holdsReportSlot(key, outcome.runId).catch(() => false)) await job.promote().catch(() => undefined);
+        }
         throw new DelayedError();
       }
       case 'lost':

@@ -44,8 +44,11 @@ export const initialProgress: RunProgress = {
 export type RunEvent =
   /** The run is (re)entered; `stalls` is how many times its job was recovered from a dead worker. */
   | { type: 'resume'; stalls: number }
-  /** Our own limiter asked to wait (calls per minute or a concurrency slot): costs nothing. */
-  | { type: 'limited'; waitMs: number }
+  /**
+   * Our own limiter asked to wait: calls per minute, or (`slot`) every concurrency slot of the customer
+   * is taken and the run waits in its queue to be handed one (`waitMs` is then only a safety net).
+   */
+  | { type: 'limited'; waitMs: number; slot?: boolean }
   | { type: 'submitted'; reportRequestId: string }
   | { type: 'pending' }
   | { type: 'report_error'; trackingId: string | undefined }
@@ -61,12 +64,15 @@ export interface RunFailure {
   message: string;
 }
 
+/** pending: at Microsoft; slot: queued for a concurrency slot; limited: calls per minute; throttled; backoff. */
+export type WaitReason = 'pending' | 'throttled' | 'limited' | 'slot' | 'backoff';
+
 export type RunAction =
   | { do: 'submit' }
   | { do: 'poll'; reportRequestId: string }
   | { do: 'load'; downloadUrl: string | null }
   /** Park the run until `untilMs` (the worker moves the job to the delayed set; run-once sleeps). */
-  | { do: 'wait'; untilMs: number; reason: 'pending' | 'throttled' | 'limited' | 'backoff' }
+  | { do: 'wait'; untilMs: number; reason: WaitReason }
   /** The run ends failed; `failure.scope` says whom else it concerns. */
   | { do: 'fail'; failure: RunFailure };
 
@@ -114,7 +120,7 @@ export function nextStep(
       return proceed(progress, now, policy);
     }
     case 'limited':
-      return { progress, action: { do: 'wait', untilMs: now + withJitter(event.waitMs, random), reason: 'limited' } };
+      return { progress, action: { do: 'wait', untilMs: now + withJitter(event.waitMs, random), reason: event.slot ? 'slot' : 'limited' } };
     case 'submitted': {
       const next = { ...progress, step: 'poll' as const, reportRequestId: event.reportRequestId, submittedAt: now, polls: 0, submits: progress.submits + 1 };
       return { progress: next, action: { do: 'wait', untilMs: now + policy.poll.initialMs, reason: 'pending' } };

@@ -1,14 +1,28 @@
+import { GROWTH_HOLD_MS, clampLevel, nextConcurrencyLevel } from './concurrencyLevel.js';
 import type { CallLimiter, LimiterSettings } from './limiter.js';
 
+/** A foreground run waiting for a slot asks again this soon: in memory, asking costs nothing. */
+const LOCAL_SLOT_RETRY_MS = 1_000;
+
 /**
- * The same limits kept in memory, for `run-once` (one process, no Redis). Same semantics as the Redis
- * limiter, so a foreground run behaves like a queued one.
+ * The same limits kept in memory, for `run-once` (one process, no Redis, no queue to hand slots over
+ * through). Same calls-per-minute and concurrency-level rules as the Redis limiter, so a foreground run
+ * behaves like a queued one; a run waiting for a slot simply asks again after a second.
  */
 export function createLocalLimiter(settings: LimiterSettings, now: () => number = Date.now): CallLimiter {
   const calls = new Map<string, number[]>();
   const slots = new Map<string, Map<number, number>>();
   const cooldowns = new Map<string, number>();
   const penalties = new Map<string, { factor: number; until: number }>();
+  const levels = new Map<string, { level: number; holdUntil: number }>();
+  const bounds = { initial: settings.maxConcurrentReports, ceiling: settings.maxConcurrentReportsCeiling };
+  const levelOf = (key: string) => clampLevel(levels.get(key)?.level ?? settings.maxConcurrentReports, bounds);
+  const held = (key: string) => {
+    const slotsOfKey = slots.get(key) ?? new Map<number, number>();
+    for (const [id, expires] of slotsOfKey) if (expires <= now()) slotsOfKey.delete(id);
+    slots.set(key, slotsOfKey);
+    return slotsOfKey;
+  };
 
   const cooldownLeft = (k: string) => Math.max(0, (cooldowns.get(k) ?? 0) - now());
 
@@ -29,27 +43,46 @@ export function createLocalLimiter(settings: LimiterSettings, now: () => number 
       return Math.max(1, (recent[0] ?? now()) + 60_000 - now());
     },
     async acquireReportSlot(key, runId) {
-      const held = slots.get(key) ?? new Map<number, number>();
-      for (const [id, expires] of held) if (expires <= now()) held.delete(id);
-      slots.set(key, held);
-      if (held.has(runId)) {
-        held.set(runId, now() + settings.slotLeaseMs);
+      const slotsOfKey = held(key);
+      if (slotsOfKey.has(runId)) {
+        slotsOfKey.set(runId, now() + settings.slotLeaseMs);
         return 0;
       }
       const left = cooldownLeft(`slots:${key}`);
       if (left > 0) return left;
-      if (held.size < settings.maxConcurrentReports) {
-        held.set(runId, now() + settings.slotLeaseMs);
+      if (slotsOfKey.size < levelOf(key)) {
+        slotsOfKey.set(runId, now() + settings.slotLeaseMs);
         return 0;
       }
-      return 15_000;
+      return LOCAL_SLOT_RETRY_MS;
+    },
+    async holdsReportSlot(key, runId) {
+      return held(key).has(runId);
     },
     async renewReportSlot(key, runId) {
-      const held = slots.get(key);
-      if (held?.has(runId)) held.set(runId, now() + settings.slotLeaseMs);
+      const slotsOfKey = held(key);
+      if (slotsOfKey.has(runId)) slotsOfKey.set(runId, now() + settings.slotLeaseMs);
     },
     async releaseReportSlot(key, runId) {
-      slots.get(key)?.delete(runId);
+      held(key).delete(runId);
+    },
+    async submitAnswered(key, runId, outcome) {
+      const slotsOfKey = held(key);
+      const current = levels.get(key);
+      const change = nextConcurrencyLevel(
+        {
+          level: levelOf(key),
+          outcome,
+          othersInFlight: slotsOfKey.size - (slotsOfKey.has(runId) ? 1 : 0),
+          holding: current !== undefined && current.holdUntil > now(),
+        },
+        bounds,
+      );
+      if (outcome !== 'accepted') slotsOfKey.delete(runId);
+      levels.set(key, { level: change.level, holdUntil: change.hold ? now() + GROWTH_HOLD_MS : (current?.holdUntil ?? 0) });
+    },
+    async concurrencyLevel(key) {
+      return levelOf(key);
     },
     async penalize(key, kind, waitMs) {
       const k = `${kind === 'rate' ? 'rate' : 'slots'}:${key}`;
