@@ -66,25 +66,40 @@ export async function mergeFromStage(
   }
   await client.query('SAVEPOINT msads_merge');
   try {
+    // The window's rows before the merge: with the matched pairs, this says whether any table row is
+    // left unmatched (to delete) without the anti-join over the whole window that would find none.
+    const before = (await client.query<{ n: number }>(windowCountSql(shape), [...window])).rows[0]?.n ?? -1;
     // Probe the unique index per file row (see createMatchedSql); the settings end with this statement.
     await client.query(`SET LOCAL enable_hashjoin = off`);
     await client.query(`SET LOCAL enable_mergejoin = off`);
-    await client.query(createMatchedSql(shape));
+    // Each file row matches at most one table row (unique index) and each table row at most one file
+    // row (the file's keys are unique once repeats are numbered): pairs = rows matched on both sides.
+    const matched = (await client.query(createMatchedSql(shape))).rowCount ?? -1;
     await client.query(`SET LOCAL enable_hashjoin = on`);
     await client.query(`SET LOCAL enable_mergejoin = on`);
     // Temp tables have no statistics until analysed; without them the anti-joins below were planned
     // as nested loops (minutes for 120 k rows instead of milliseconds).
     await client.query(`ANALYZE ${MATCHED_TABLE}`);
-    // The report table's statistics may predate its last load (autovacuum has not analysed it yet): the
-    // planner then expects one row in the window and loops over the matched pairs for each. A hash
-    // anti-join is right at every size here.
-    await client.query(`SET LOCAL enable_nestloop = off`);
-    const deleted = (await client.query(deleteUnmatchedSql(shape), [...window])).rowCount ?? 0;
-    await client.query(`SET LOCAL enable_nestloop = on`);
+    let deleted = 0;
+    if (before > matched) {
+      // The report table's statistics may predate its last load (autovacuum has not analysed it yet): the
+      // planner then expects one row in the window and loops over the matched pairs for each. A hash
+      // anti-join is right at every size here.
+      await client.query(`SET LOCAL enable_nestloop = off`);
+      deleted = (await client.query(deleteUnmatchedSql(shape), [...window])).rowCount ?? 0;
+      await client.query(`SET LOCAL enable_nestloop = on`);
+    }
     const updated = (await client.query(updateChangedSql(shape))).rowCount ?? 0;
-    const inserted = (await client.query(insertUnmatchedSql(shape))).rowCount ?? 0;
-    const held = (await client.query<{ n: number }>(windowCountSql(shape), [...window])).rows[0]?.n ?? -1;
-    if (held !== staged.rows) throw new Error(`the merge left ${held} rows in the window for a file of ${staged.rows}; refusing to commit it`);
+    // Inserted after the delete, which would otherwise take the new rows (in no pair) for stale ones.
+    const inserted = matched < staged.rows ? ((await client.query(insertUnmatchedSql(shape))).rowCount ?? 0) : 0;
+    // A check, not a guess: every count here is one Postgres returned, under the load's lock.
+    const held = before - deleted + inserted;
+    if (deleted !== before - matched || inserted !== staged.rows - matched || held !== staged.rows) {
+      throw new Error(
+        `the merge left ${held} rows in the window for a file of ${staged.rows} (${before} before, ${matched} matched, ` +
+          `${deleted} deleted, ${inserted} inserted); refusing to commit it`,
+      );
+    }
     return { rows: staged.rows, repeated, deleted, updated, inserted };
   } catch (err) {
     throw await diagnose(err, 'msads_merge');

@@ -86,6 +86,31 @@ describe('a re-load of a window', () => {
     expect(await tableDigest(pool(), TABLE, ACCOUNT)).toBe(merged);
   });
 
+  it('a file that only shrinks deletes, one that only grows inserts, each leaving exactly its rows', async () => {
+    const rows = baseRows();
+    await load(rows);
+    const shrunk = await load(rows.slice(0, 40), 2);
+    expect(shrunk.written).toEqual({ inserted: 0, updated: 0, deleted: rows.length - 40 });
+    const grown = await load(rows, 3);
+    expect(grown.written).toEqual({ inserted: rows.length - 40, updated: 0, deleted: 0 });
+    const merged = await tableDigest(pool(), TABLE, ACCOUNT);
+    await pool().query(`DELETE FROM ${TABLE}`);
+    await load(rows);
+    expect(await tableDigest(pool(), TABLE, ACCOUNT)).toBe(merged);
+  });
+
+  it('rows of another account are never matched, deleted or counted', async () => {
+    const rows = baseRows();
+    await load(rows);
+    const other = { ...targetOf(options), accountId: '999000111', runId: 5 };
+    const otherRows = rows.map((r) => r.map((v, c) => (columns[c] === 'AccountId' ? '999000111' : v)));
+    await loadReportCsv(pool(), other, Readable.from([csvText([columns, ...otherRows])]), noFinish);
+    const outcome = await load(rows.slice(5), 6);
+    expect(outcome.written).toEqual({ inserted: 0, updated: 0, deleted: 5 });
+    const count = await pool().query(`SELECT count(*)::int AS n FROM ${TABLE} WHERE account_id = 999000111`);
+    expect(count.rows[0].n).toBe(rows.length);
+  });
+
   it('keeps repeated rows (row_ordinal) through an unchanged re-load, touching nothing', async () => {
     const rows = baseRows();
     const withRepeats = [...rows, rows[5] as string[], rows[5] as string[], rows[9] as string[]];
