@@ -34,6 +34,8 @@ export interface RunObserver {
   /** A wait because Microsoft throttled (117/207/429) or because our own limiter said so. */
   throttled(source: 'microsoft' | 'limiter', attributes: { code?: number | undefined; customerId: string }): void;
   polled(attributes: RunAttributes): void;
+  /** The learned concurrency level of a customer after Microsoft answered a submit (adaptive, per customer). */
+  concurrencyLevel(customerId: string, level: number): void;
   loaded(attributes: RunAttributes, rows: number, durationMs: number): void;
   /** One attempt's end: final outcomes and retries, with the error class when it failed. */
   runEnded(attributes: RunAttributes, outcome: RunOutcome, errorClass?: string): void;
@@ -45,6 +47,7 @@ export const noopObserver: RunObserver = {
   tokenRefreshed: () => undefined,
   throttled: () => undefined,
   polled: () => undefined,
+  concurrencyLevel: () => undefined,
   loaded: () => undefined,
   runEnded: () => undefined,
 };

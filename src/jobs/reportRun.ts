@@ -21,6 +21,7 @@ import { downloadToFile } from '../load/download.js';
 import { loadReportCsv, loadReportZip, type LoadTarget } from '../load/loadReport.js';
 import type { MsAdsApi } from '../ports/msadsApi.js';
 import type { ReportingCallAuth } from '../ports/reportingApi.js';
+import type { SubmitOutcome } from '../throttle/concurrencyLevel.js';
 import { limiterKey } from '../throttle/limiter.js';
 import { classifyError, isExpiredToken } from './classifyError.js';
 import type { ReportRunDeps } from './context.js';
@@ -179,6 +180,15 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
     throw err;
   }
 
+  /** Tells the limiter how Microsoft answered a submit; the level is learning, so a Redis hiccup here only costs one lesson. */
+  async function adaptLevel(outcome: SubmitOutcome): Promise<void> {
+    try {
+      deps.observer.concurrencyLevel(target.customerId, await deps.limiter.submitAnswered(key, runId, outcome));
+    } catch (err) {
+      deps.logger.warn({ runId, err: coerceError(err) }, 'could not update the concurrency level (Redis)');
+    }
+  }
+
   /** Does what the action says; what happened comes back as the next event (or the run's summary). */
   async function perform(action: Extract<RunAction, { do: 'submit' | 'poll' | 'load' }>): Promise<{ event: RunEvent } | { summary: RunSummary }> {
     switch (action.do) {
@@ -196,14 +206,14 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
         } catch (err) {
           // Microsoft's 207 and throttles teach the customer's concurrency level; the slot is given up.
           const refused = refusalOf(classifyError(err));
-          if (refused) await deps.limiter.submitAnswered(key, runId, refused);
+          if (refused) await adaptLevel(refused);
           throw err;
         }
-        await deps.limiter.submitAnswered(key, runId, 'accepted');
         const event: RunEvent = { type: 'submitted', reportRequestId: submitted.reportRequestId };
         // The id goes to the ledger before anything else can fail: whoever resumes the run polls it.
         await saveProgress(db, runId, ctx.lease, fields(nextStep(progress, event, deps.now(), deps.policy).progress, 'pending', submitted.trackingId));
         deps.logger.info({ runId, reportRequestId: submitted.reportRequestId, trackingId: submitted.trackingId }, 'report submitted');
+        await adaptLevel('accepted');
         return { event };
       }
       case 'poll': {

@@ -192,8 +192,15 @@ function onFailure(progress: RunProgress, error: Classified, message: string, no
   switch (disposition) {
     case 'wait': {
       const waitMs = throttleWaitMs(error, policy);
+      // A 207 lowers the customer's learned concurrency level (the executor tells the limiter), which
+      // already stops new submits until enough reports finish; the whole key pauses only when Microsoft
+      // says for how long (Retry-After).
       const penalize =
-        error.code === 117 ? { kind: 'rate' as const, waitMs } : error.code === 207 ? { kind: 'concurrency' as const, waitMs } : undefined;
+        error.code === 117
+          ? { kind: 'rate' as const, waitMs }
+          : error.code === 207 && error.retryAfterMs !== undefined
+            ? { kind: 'concurrency' as const, waitMs }
+            : undefined;
       const next = { ...progress, throttles: progress.throttles + 1 };
       // Throttles cost nothing up to the cap; past it each one spends an attempt, so a run always ends.
       if (progress.throttles < policy.maxFreeThrottles) {

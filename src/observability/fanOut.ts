@@ -24,6 +24,7 @@ export function fanOut(observers: readonly RunObserver[], onError: (err: unknown
     tokenRefreshed: (connectionId) => each((o) => o.tokenRefreshed(connectionId)),
     throttled: (source, attributes) => each((o) => o.throttled(source, attributes)),
     polled: (attributes) => each((o) => o.polled(attributes)),
+    concurrencyLevel: (customerId, level) => each((o) => o.concurrencyLevel(customerId, level)),
     loaded: (attributes, rows, ms) => each((o) => o.loaded(attributes, rows, ms)),
     runEnded: (attributes, outcome, errorClass) => each((o) => o.runEnded(attributes, outcome, errorClass)),
   };

@@ -90,6 +90,7 @@ export function createJobJournal(job: Pick<Job, 'log' | 'updateProgress'>, inner
       inner.throttled(source, attributes);
     },
     polled: (attributes) => inner.polled(attributes),
+    concurrencyLevel: (customerId, level) => inner.concurrencyLevel(customerId, level),
     loaded(attributes, rows, durationMs) {
       progress({ rows });
       log(`loaded ${rows} rows in ${durationMs} ms`);

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RunObserver } from '../jobs/observer.js';
 
 /**
@@ -52,6 +52,12 @@ export function createRunMetrics(registry: Registry): RunObserver {
     help: 'Duration of calls to Microsoft Advertising by operation and API.',
     labelNames: ['operation', 'api'] as const,
     buckets: SECONDS,
+    registers,
+  });
+  const level = new Gauge({
+    name: 'msads_concurrency_level',
+    help: 'Learned concurrency level per customer (reports allowed pending at Microsoft at once), as this worker last saw it after a submit; max over workers is the shared value.',
+    labelNames: ['customer_id'] as const,
     registers,
   });
   const throttles = new Counter({
@@ -108,6 +114,9 @@ export function createRunMetrics(registry: Registry): RunObserver {
     },
     throttled(source, attributes) {
       throttles.inc({ source, code: attributes.code === undefined ? 'none' : String(attributes.code) });
+    },
+    concurrencyLevel(customerId, value) {
+      level.set({ customer_id: customerId }, value);
     },
     polled(attributes) {
       polls.inc({ report: attributes.report, aggregation: attributes.aggregation });

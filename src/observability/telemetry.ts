@@ -137,6 +137,8 @@ export function createOtelObserver(tracer: Tracer, meter: Meter): RunObserver {
     throttled(source, attributes) {
       throttles.add(1, { 'msads.source': source, 'msads.code': attributes.code === undefined ? 'none' : String(attributes.code) });
     },
+    // The level is a Prometheus gauge (runMetrics.ts); OTel export of gauges is not set up here.
+    concurrencyLevel: () => undefined,
     polled(attributes) {
       polls.add(1, { 'msads.report': attributes.report, 'msads.aggregation': attributes.aggregation });
     },

@@ -26,9 +26,9 @@ export interface CallLimiter {
   releaseReportSlot(key: string, runId: number): Promise<void>;
   /**
    * What Microsoft answered to the run's submit: the key's concurrency level adapts (concurrencyLevel.ts).
-   * A refused submit ('over_limit' 207, 'throttled' 117/429) gives its slot up.
+   * A refused submit ('over_limit' 207, 'throttled' 117/429) gives its slot up. Returns the new level.
    */
-  submitAnswered(key: string, runId: number, outcome: SubmitOutcome): Promise<void>;
+  submitAnswered(key: string, runId: number, outcome: SubmitOutcome): Promise<number>;
   /** The key's current concurrency level (learned, or the configured start). */
   concurrencyLevel(key: string): Promise<number>;
   /** Microsoft answered 117 (rate) or 207 (concurrency) on this key: everyone on it waits `waitMs`. */

@@ -80,6 +80,7 @@ export function createLocalLimiter(settings: LimiterSettings, now: () => number 
       );
       if (outcome !== 'accepted') slotsOfKey.delete(runId);
       levels.set(key, { level: change.level, holdUntil: change.hold ? now() + GROWTH_HOLD_MS : (current?.holdUntil ?? 0) });
+      return change.level;
     },
     async concurrencyLevel(key) {
       return levelOf(key);

@@ -136,7 +136,9 @@ else
   redis.call('SET', KEYS[6], '1', 'PX', ARGV[7])
 end
 redis.call('SET', KEYS[5], tostring(nextLevel), 'PX', ARGV[8])
-return handover({ 0 })
+local result = handover({ 0 })
+result[1] = nextLevel
+return result
 `;
 
 const LEVEL = `${SLOT_PRELUDE}
@@ -249,7 +251,7 @@ export function createRedisLimiter(redis: Redis, prefix: string, settings: Limit
       await withHandover(key, RELEASE_SLOT, runId);
     },
     async submitAnswered(key, runId, outcome) {
-      await withHandover(key, SUBMIT_ANSWERED, runId, outcome, GROWTH_HOLD_MS, LEVEL_MEMORY_MS, OVER_LIMIT_FACTOR, THROTTLED_FACTOR);
+      return withHandover(key, SUBMIT_ANSWERED, runId, outcome, GROWTH_HOLD_MS, LEVEL_MEMORY_MS, OVER_LIMIT_FACTOR, THROTTLED_FACTOR);
     },
     async concurrencyLevel(key) {
       return Number((await slotScript(LEVEL, key, 0))[0]);

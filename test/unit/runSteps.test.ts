@@ -94,6 +94,8 @@ describe('run steps: every cap', () => {
     expect(t117.progress).toMatchObject({ throttles: 1, attempt: 1 });
     const t207 = step(initialProgress, failed('throttled', { code: 207, retryAfterMs: 90_000 }));
     expect(t207.penalize).toEqual({ kind: 'concurrency', waitMs: 90_000 });
+    // Without Retry-After the learned concurrency level backs off instead: no pause for the whole key.
+    expect(step(initialProgress, failed('throttled', { code: 207 })).penalize).toBeUndefined();
     const t429 = step(initialProgress, failed('throttled', { code: 429, waitMs: 5_000 }));
     expect(t429.action).toMatchObject({ untilMs: NOW + 5_500 });
     expect(t429.penalize).toBeUndefined();
