@@ -343,6 +343,8 @@ async function main(): Promise<void> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = createReportQueue(redis, prefix);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
+  // A dropped connection is reported, never an uncaught 'error' event that skips the cleanup.
+  admin.on('error', (e) => log(`admin connection: ${e.message}`));
   await admin.connect();
   let pool: pg.Pool | undefined;
   let cleaned: Promise<void> | undefined;
@@ -415,6 +417,7 @@ async function main(): Promise<void> {
     const snapshotDir = SNAPSHOT_AT === undefined ? undefined : (args['snapshot-dir'] ? (mkdirSync(args['snapshot-dir'], { recursive: true }), args['snapshot-dir']) : mkdtempSync(join(tmpdir(), 'msads-night-heap-')));
     for (let i = 0; i < WORKERS; i++) workers.push(await spawnWorker(i + 1, env, i === 0 ? snapshotDir : undefined));
     pool = new pg.Pool({ connectionString: dbUrl.toString(), max: 1 });
+    pool.on('error', (e) => log(`ledger connection: ${e.message}`));
     const pending: number[] = [];
     let peakRedisMemory = r1.usedMemory;
     let ended = false;
