@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ensureReportTable } from '../db/migrate.js';
 import { reportTableSpec } from '../db/reportTableSpec.js';
@@ -20,7 +20,7 @@ import {
   type LoadShape,
 } from './loadSql.js';
 import { mergeFromStage, type Written } from './mergeLoad.js';
-import { windowHasRowsSql } from './mergeSql.js';
+import { tableHasLeftoversSql, windowHasRowsSql } from './mergeSql.js';
 import { openReportCsv } from './reportEntry.js';
 import type { ReportMetadata } from './reportMetadata.js';
 
@@ -67,12 +67,21 @@ export interface ZipLimits {
   maxUncompressedBytes: number;
 }
 
+export interface LoadOptions {
+  /**
+   * How a window that already has rows is re-loaded: 'merge' (the default) writes only what changed;
+   * 'replace' deletes the window and inserts every row, the plain path (kept for the benchmark's comparison).
+   */
+  reload?: 'merge' | 'replace';
+}
+
 /** `csv === null` is an empty report: the window is replaced with nothing. */
 export async function loadReportCsv(
   pool: pg.Pool,
   target: LoadTarget,
   csv: Readable | null,
   finish: LoadFinish,
+  options: LoadOptions = {},
 ): Promise<LoadOutcome> {
   const spec = reportTableSpec(target.report, target.aggregation);
   const shape: LoadShape = spec;
@@ -94,7 +103,7 @@ export async function loadReportCsv(
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [shape.name, target.accountId]);
     const stamp: Stamp = [target.timeZone, target.runId, staged?.header.metadata?.timeZone?.stated ?? null];
     let inserted: Written;
-    if (staged !== null && (await windowHasRows(client, shape, window))) {
+    if (staged !== null && options.reload !== 'replace' && (await windowHasRows(client, shape, window)) && !(await hasLeftovers(client, shape))) {
       // A re-load: write only what changed (most of a nightly lookback has not).
       inserted = await mergeFromStage(client, shape, window, [...window, ...stamp], staged);
     } else {
@@ -133,9 +142,10 @@ export async function loadReportZip(
   zipPath: string,
   limits: ZipLimits,
   finish: LoadFinish,
+  options: LoadOptions = {},
 ): Promise<LoadOutcome> {
   const { stream } = await openReportCsv(zipPath, limits);
-  return loadReportCsv(pool, target, stream, finish);
+  return loadReportCsv(pool, target, stream, finish, options);
 }
 
 interface Staged {
@@ -188,6 +198,13 @@ export function checkStatedRows(metadata: ReportMetadata | null, rows: number, s
 
 async function windowHasRows(client: pg.PoolClient, shape: LoadShape, window: LoadWindow): Promise<boolean> {
   return (await client.query<{ has_rows: boolean }>(windowHasRowsSql(shape), [...window])).rows[0]?.has_rows === true;
+}
+
+/** Columns the table keeps beyond the report's (see tableHasLeftoversSql): merged they would be matched wrongly. */
+async function hasLeftovers(client: pg.PoolClient, shape: LoadShape): Promise<boolean> {
+  const names = [...shape.columns, ...shape.retired].map((c) => c.sqlName);
+  const { rows } = await client.query<{ leftovers: boolean }>(tableHasLeftoversSql(), [pg.escapeIdentifier(shape.name), names]);
+  return rows[0]?.leftovers === true;
 }
 
 /** Values under a blank header name are not loaded; the run says so, with where they are. */

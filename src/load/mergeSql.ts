@@ -69,6 +69,16 @@ export function windowHasRowsSql(shape: LoadShape): string {
   return `SELECT EXISTS (SELECT 1 FROM ${ident(shape.name)} WHERE ${windowPredicateSql(shape)}) AS has_rows`;
 }
 
+/**
+ * Whether the table keeps columns the report no longer has ($1 the table's quoted name, $2 the spec's
+ * column names). customTables.ts keeps such a column in the key, which the merge's join (over the spec's
+ * key) does not cover: a file row would match every old row differing only there. Such a table is
+ * re-loaded by delete + insert.
+ */
+export function tableHasLeftoversSql(): string {
+  return `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND attname <> ALL($2::text[])) AS leftovers`;
+}
+
 /** The window's rows after the merge: must equal the file's (a check, not a guess). */
 export function windowCountSql(shape: LoadShape): string {
   return `SELECT count(*)::int AS n FROM ${ident(shape.name)} WHERE ${windowPredicateSql(shape)}`;
