@@ -32,7 +32,13 @@ import { demoSimulatorOptions, startSimulator, type SimulatorConnection } from '
  * waves × the generation time (log-normal: reports × mean ÷ concurrency), the maximum over customers,
  * plus the mean time to download and load one report (the last one's load cannot overlap anything).
  *
- * Other options: --api rest|soap (rest), --concurrency N (WORKER_CONCURRENCY), --seed TEXT,
+ * The simulator's rows are what the worker loads, and what the simulator must generate on 2 cores: at
+ * its default shape (3 campaigns × 2 ad groups × 3 keywords) one account's 10 reports over the 30-day
+ * lookback are 3.4 M rows (keyword and search-query hourly 1.5 M each), so the bench defaults to
+ * --shape 1,1,1 and --lookback-days 2 (LOOKBACK_DAYS of the tick): about 15 k rows per account. It
+ * measures the night's orchestration (slots, polls, calls), the load path has `npm run bench`.
+ *
+ * Other options: --shape C,G,K, --lookback-days D, --api rest|soap (rest), --concurrency N (WORKER_CONCURRENCY), --seed TEXT,
  * --env NAME=VALUE (repeatable, passed to the tick and the workers), --quiet (no progress lines),
  * --snapshot-at S: a heap snapshot of worker 1 at second S (SIGUSR2, --heapsnapshot-signal) into
  * --snapshot-dir (default a new temporary directory; kept, printed; VmHWM then includes the snapshot).
@@ -53,6 +59,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     env: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
+    shape: { type: 'string' },
+    'lookback-days': { type: 'string' },
     'snapshot-at': { type: 'string' },
     'snapshot-dir': { type: 'string' },
   },
@@ -75,6 +83,15 @@ const WORKERS = intArg('workers', args.workers, 1, 1, 32);
 const CAP = intArg('concurrent-limit', args['concurrent-limit'], 30, 0, 100_000);
 const SECONDS = intArg('seconds', args.seconds, 3_600, 1, 86_400);
 const SEED = args.seed ?? 'msads-night';
+const LOOKBACK_DAYS = intArg('lookback-days', args['lookback-days'], 2, 1, 1_095);
+const SHAPE = (() => {
+  const parts = (args.shape ?? '1,1,1').split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) {
+    process.stderr.write(`bench:night: --shape must be CAMPAIGNS,ADGROUPS_PER_CAMPAIGN,KEYWORDS_PER_ADGROUP (1–100 each), got '${args.shape}'\n`);
+    process.exit(2);
+  }
+  return { campaigns: parts[0] as number, adGroupsPerCampaign: parts[1] as number, keywordsPerAdGroup: parts[2] as number };
+})();
 const SNAPSHOT_AT = args['snapshot-at'] === undefined ? undefined : intArg('snapshot-at', args['snapshot-at'], 0, 1, 86_400);
 const API = args.api ?? 'rest';
 if (API !== 'rest' && API !== 'soap') {
@@ -302,7 +319,7 @@ const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) :
 async function main(): Promise<void> {
   const base = demoSimulatorOptions();
   const conns = simConnections();
-  const sim = await startSimulator({ ...base, connections: conns, seed: SEED, generation: GENERATION, concurrentLimit: CAP });
+  const sim = await startSimulator({ ...base, connections: conns, seed: SEED, generation: GENERATION, concurrentLimit: CAP, shape: SHAPE });
   sim.faults.retryAfterSeconds = 0;
   const tag = randomBytes(4).toString('hex');
   const dbName = `msads_bench_night_${tag}`;
@@ -326,6 +343,7 @@ async function main(): Promise<void> {
     MSADS_REPORTING_WSDL: sim.urls.reportingWsdl,
     MSADS_CUSTOMER_WSDL: sim.urls.customerWsdl,
     REPORTS: REPORT_SET.join(','),
+    LOOKBACK_DAYS: String(LOOKBACK_DAYS),
     LOG_LEVEL: 'warn',
     NO_COLOR: '1',
     ...(args.concurrency ? { WORKER_CONCURRENCY: args.concurrency } : {}),
@@ -350,8 +368,8 @@ async function main(): Promise<void> {
   let cleaned: Promise<void> | undefined;
   const cleanup = () =>
     (cleaned ??= (async () => {
-      await Promise.all(workers.map(stopWorker));
-      await sim.close().catch(() => undefined);
+      // The simulator first: it stops building files, so this process has time for the rest.
+      await Promise.all([sim.close().catch(() => undefined), ...workers.map(stopWorker)]);
       await pool?.end().catch(() => undefined);
       await queue.close().catch(() => undefined);
       await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`).catch((e: Error) => log(`cleanup: drop database failed: ${e.message}`));
@@ -376,7 +394,7 @@ async function main(): Promise<void> {
   try {
     log(
       `bench:night: ${CONNECTIONS} connections (one customer each) × ${ACCOUNTS} accounts × ${REPORT_SET.length} reports = ${CONNECTIONS * ACCOUNTS * REPORT_SET.length} runs; ` +
-        `generation ${describeGenerationTime(GENERATION)}; simulator cap ${CAP > 0 ? `${CAP} pending per customer` : 'none'}; ${WORKERS} worker(s); API ${API}; ` +
+        `generation ${describeGenerationTime(GENERATION)}; shape ${SHAPE.campaigns},${SHAPE.adGroupsPerCampaign},${SHAPE.keywordsPerAdGroup}, lookback ${env['LOOKBACK_DAYS']} days; simulator cap ${CAP > 0 ? `${CAP} pending per customer` : 'none'}; ${WORKERS} worker(s); API ${API}; ` +
         `client MSADS_MAX_CONCURRENT_REPORTS=${String(clientMax ?? '?')}${clientCeiling !== undefined ? `, CEILING=${String(clientCeiling)}` : ''}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     );
     // Asynchronously: the simulator answers from this process's event loop.

@@ -45,6 +45,10 @@ export function generateOptionsFor(report: Pick<ServedReport, 'columns' | 'aggre
   return options;
 }
 
+/** Rows generated between two turns of the event loop while counting a file's rows. */
+const YIELD_EVERY_ROWS = 5_000;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function servedCsvStream(report: ServedReport, seed: string, shape: AccountShape | undefined, damage: CsvDamage = NO_DAMAGE): Readable {
   const perAccount = report.accountIds.map((id) => generateOptionsFor(report, id, seed, shape));
   const layout: CsvLayout = {
@@ -67,7 +71,12 @@ export function servedCsvStream(report: ServedReport, seed: string, shape: Accou
       // Microsoft states the row count in the header; counting costs one extra pass of the generator.
       // It is the count Microsoft meant to serve: raggedRows and nonNumericValue keep every row.
       let rows = 0;
-      for (const options of perAccount) for (const _ of generateRows(options)) rows++;
+      for (const options of perAccount) {
+        for (const _ of generateRows(options)) {
+          // A big file takes seconds to count: let the service answer other calls meanwhile.
+          if (++rows % YIELD_EVERY_ROWS === 0) await yieldToEventLoop();
+        }
+      }
       buffer += headerBlock(report, layout, rows, { timeZone: report.timeZone, now: report.generatedAt, rowCountError: damage.wrongRowCount });
     }
     if (!layout.excludeColumnHeaders) {
@@ -89,6 +98,8 @@ export function servedCsvStream(report: ServedReport, seed: string, shape: Accou
         if (buffer.length >= 65_536) {
           yield buffer;
           buffer = '';
+          // Stream pulls run as microtasks; without a macrotask turn a few big files starve every socket.
+          await yieldToEventLoop();
         }
       }
     }
