@@ -4,7 +4,7 @@ import { insertError, outsideWindowError, type LoadWindow } from './loadErrors.j
 import type { LoadShape } from './loadSql.js';
 import {
   MATCHED_TABLE,
-  TYPED_TABLE,
+  analyzeTypedSql,
   createMatchedSql,
   createTypedSql,
   deleteUnmatchedSql,
@@ -57,7 +57,9 @@ export async function mergeFromStage(
   }
   const outside = (await client.query<{ outside: number }>(typedOutsideSql(shape), [...window])).rows[0]?.outside ?? 0;
   if (outside > 0) throw await outsideWindowError(client, shape, window);
-  await client.query(`ANALYZE ${TYPED_TABLE}`);
+  // Statistics for what the planner joins and groups on (the key), not for all thirty-odd columns:
+  // measured 0.74–1.08 s for every column of a 1 M-row file.
+  await client.query(analyzeTypedSql(shape));
   let repeated = 0;
   if ((await client.query<{ repeats: boolean }>(typedHasRepeatsSql(shape))).rows[0]?.repeats) {
     // Rows repeating every attribute: numbered in file order, as a first load numbers them.

@@ -86,6 +86,11 @@ export function windowCountSql(shape: LoadShape): string {
 
 const leadOf = (shape: LoadShape) => shape.key.lead.map((c) => ident(c.sqlName));
 
+/** Statistics of the typed rows' key columns only (all the repeats check and the joins read of them). */
+export function analyzeTypedSql(shape: LoadShape): string {
+  return `ANALYZE ${TYPED_TABLE} (${[...leadOf(shape), KEY].join(', ')})`;
+}
+
 /** Whether the file repeats a key (a hash aggregate over the stored hashes: cheap). */
 export function typedHasRepeatsSql(shape: LoadShape): string {
   return `SELECT EXISTS (SELECT 1 FROM ${TYPED_TABLE} GROUP BY ${[...leadOf(shape), KEY].join(', ')} HAVING count(*) > 1) AS repeats`;
