@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,10 @@ import { naiveLoad, parseOnly } from './naiveLoad.js';
 import { psqlReference } from './psqlReference.js';
 
 /**
- * `npm run bench` (after `npm run build`): times the load path against Postgres' own tools and against
- * the naive parse-every-row upsert, and measures the load path's peak RSS at two file sizes.
+ * `npm run bench` (after `npm run build`): times the load path against Postgres' own tools (the bare
+ * COPY ceiling and psql's COPY + INSERT … SELECT) and against the naive parse-every-row upsert, times
+ * re-loads of the same window (merge vs delete + insert, unchanged and with 3 % changed rows: rows/s,
+ * WAL bytes, rows touched), and measures the load path's peak RSS at two file sizes.
  *   --rows N      rows of the large file (default 1,000,000)
  *   --repeat R    runs of (1) and (2), median reported (default 3)
  *   --skip-naive  leave out (3), the slowest part
@@ -47,8 +49,11 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const rate = (rows: number, ms: number) => `${Math.round((rows / ms) * 1000).toLocaleString('en-US')} rows/s`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 
-function runChild(databaseUrl: string, zipPath: string, accountId: string, from: string, to: string): Promise<ChildResult> {
-  const child = fork(fileURLToPath(new URL('./loadChild.js', import.meta.url)), [databaseUrl, zipPath, accountId, from, to, WIDE ? 'wide' : 'keyword-style'], {
+type Reload = 'merge' | 'replace';
+
+function runChild(databaseUrl: string, zipPath: string, accountId: string, from: string, to: string, reload: Reload = 'merge'): Promise<ChildResult> {
+  const args = [databaseUrl, zipPath, accountId, from, to, WIDE ? 'wide' : 'keyword-style', reload];
+  const child = fork(fileURLToPath(new URL('./loadChild.js', import.meta.url)), args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -57,6 +62,30 @@ function runChild(databaseUrl: string, zipPath: string, accountId: string, from:
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`load child exited with ${code}`))));
   });
+}
+
+const exited = (child: ReturnType<typeof spawn>, name: string) =>
+  new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`))));
+  });
+
+/**
+ * The ceiling: `unzip -p | psql` COPYing the plain file into a fresh table of text columns, no index,
+ * no cast (created in the same transaction, as the load's staging table is). Answers milliseconds.
+ */
+async function bareCopy(databaseUrl: string, shape: LoadShape, plainZip: string): Promise<number> {
+  const columns = shape.csvColumns.map((c) => `${pg.escapeIdentifier(c.name)} text`).join(', ');
+  const started = performance.now();
+  const unzip = spawn('unzip', ['-p', plainZip], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const psql = spawn(
+    'psql',
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-d', databaseUrl, '-c', `CREATE TABLE bench_bare_copy (${columns})`, '-c', 'COPY bench_bare_copy FROM STDIN (FORMAT csv, HEADER)'],
+    { stdio: ['pipe', 'inherit', 'inherit'] },
+  );
+  unzip.stdout.pipe(psql.stdin);
+  await Promise.all([exited(unzip, 'unzip'), exited(psql, 'psql')]);
+  return performance.now() - started;
 }
 
 async function csvSize(zipPath: string): Promise<number> {
@@ -114,9 +143,11 @@ async function main(): Promise<void> {
 
     const real: ChildResult[] = [];
     const reference: number[] = [];
-    console.log(`\n(1) load path vs (2) psql reference, ${REPEAT} runs each, alternating, empty indexed tables, CHECKPOINT before each:`);
+    const bare: number[] = [];
+    console.log(`\n(1) load path vs (2) psql reference vs (C) bare COPY, ${REPEAT} runs each, alternating, empty indexed tables, CHECKPOINT before each:`);
     for (let i = 1; i <= REPEAT; i++) {
       await database.pool.query(`TRUNCATE ${target}, bench_reference`);
+      await database.pool.query('DROP TABLE IF EXISTS bench_bare_copy');
       await checkpoint();
       const run = await runChild(benchUrl.toString(), fullZip, ACCOUNT, large.from, large.to);
       real.push(run);
@@ -127,16 +158,55 @@ async function main(): Promise<void> {
       const ms = performance.now() - t;
       reference.push(ms);
       console.log(`  (2) run ${i}: ${(ms / 1000).toFixed(2)} s, ${rate(rows, ms)}`);
+      await checkpoint();
+      const copyMs = await bareCopy(benchUrl.toString(), shapeOf('bench_bare_copy'), plainZip);
+      bare.push(copyMs);
+      console.log(`  (C) run ${i}: ${(copyMs / 1000).toFixed(2)} s, ${rate(rows, copyMs)}`);
     }
+    await database.pool.query('DROP TABLE IF EXISTS bench_bare_copy');
     const loaded = [await countRows(database, target, ACCOUNT), await countRows(database, 'bench_reference', ACCOUNT)];
     if (loaded.some((n) => n !== rows)) console.log(`  ROW COUNT MISMATCH: expected ${rows}, tables hold ${loaded.join(' and ')}`);
 
-    await checkpoint();
-    const reload = await runChild(benchUrl.toString(), fullZip, ACCOUNT, large.from, large.to);
-    console.log(
-      `  (1') re-load of the same window (delete + insert ${reload.rows.toLocaleString('en-US')} rows in one transaction): ` +
-        `${(reload.ms / 1000).toFixed(2)} s, ${rate(reload.rows, reload.ms)}, peak RSS ${Math.round(reload.maxRssKb / 1024)} MB`,
-    );
+    // Re-loads of the loaded window with the same file. "3 % changed": the table's rows are made to
+    // differ from the file in one metric for 3 % of them (chosen at random), so the re-load
+    // must write those back; the file itself is the same. Dead tuples vacuumed and a CHECKPOINT before
+    // each, so every run starts alike; WAL is pg_current_wal_lsn() before and after the child's load.
+    const pool = database.pool;
+    const metric = reportTableSpec(report, 'Daily').columns.find((c) => c.role === 'metric' && c.sqlType === 'bigint');
+    if (!metric) throw new Error(`report ${report.name} has no bigint metric to change`);
+    const change = async (percent: number) => {
+      if (percent === 0) return 0;
+      const m = pg.escapeIdentifier(metric.sqlName);
+      const { rowCount } = await pool.query(
+        `UPDATE ${target} t SET ${m} = coalesce(${m}, 0) + 1 WHERE account_id = $1 AND random() < $2`,
+        [ACCOUNT, percent / 100],
+      );
+      return rowCount ?? 0;
+    };
+    const walLsn = async () => (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn as string;
+    const walSince = async (lsn: string) =>
+      Number((await pool.query<{ bytes: string }>('SELECT pg_current_wal_lsn() - $1::pg_lsn AS bytes', [lsn])).rows[0]?.bytes);
+    interface ReloadRun { ms: number; rows: number; wal: number; touched: number; changed: number }
+    const reloads = new Map<string, ReloadRun>();
+    console.log(`\n(R) re-load of the same ${rows.toLocaleString('en-US')}-row window: merge vs delete + insert, VACUUM and CHECKPOINT before each:`);
+    for (const percent of [0, 3]) {
+      for (const mode of ['merge', 'replace'] as const) {
+        const changed = await change(percent);
+        await database.pool.query(`VACUUM (ANALYZE) ${target}`);
+        await checkpoint();
+        const lsn = await walLsn();
+        const run = await runChild(benchUrl.toString(), fullZip, ACCOUNT, large.from, large.to, mode);
+        const wal = await walSince(lsn);
+        const touched = run.written.inserted + run.written.updated + run.written.deleted;
+        reloads.set(`${mode} ${percent}`, { ms: run.ms, rows: run.rows, wal, touched, changed });
+        console.log(
+          `  ${percent} % changed (${changed.toLocaleString('en-US')} rows), ${mode === 'merge' ? 'merge          ' : 'delete + insert'}: ` +
+            `${(run.ms / 1000).toFixed(2)} s, ${rate(run.rows, run.ms)}, WAL ${mb(wal)}, touched ${touched.toLocaleString('en-US')} ` +
+            `(${run.written.inserted.toLocaleString('en-US')} inserted, ${run.written.updated.toLocaleString('en-US')} updated, ` +
+            `${run.written.deleted.toLocaleString('en-US')} deleted), peak RSS ${Math.round(run.maxRssKb / 1024)} MB`,
+        );
+      }
+    }
 
     t = performance.now();
     const parsed = await parseOnly(plainZip);
@@ -153,12 +223,24 @@ async function main(): Promise<void> {
 
     const realMs = median(real.map((r) => r.ms));
     const refMs = median(reference);
-    const peak = Math.max(...real.map((r) => r.maxRssKb), reload.maxRssKb);
+    const bareMs = median(bare);
+    const peak = Math.max(...real.map((r) => r.maxRssKb));
     console.log('\nsummary (medians):');
     console.log(`  (1) load path       ${rate(rows, realMs)}`);
     console.log(`  (2) psql reference  ${rate(rows, refMs)}`);
     if (naiveMs !== undefined) console.log(`  (3) naive           ${rate(rows, naiveMs)}`);
+    console.log(`  (C) bare COPY       ${rate(rows, bareMs)}`);
     console.log(`  (1)/(2) = ${(refMs / realMs).toFixed(2)}  (target ≥ 0.8)`);
+    console.log(`  (1)/(C) = ${(bareMs / realMs).toFixed(2)}  (goal ≥ 0.35)`);
+    for (const percent of [0, 3]) {
+      const merge = reloads.get(`merge ${percent}`) as ReloadRun;
+      const replace = reloads.get(`replace ${percent}`) as ReloadRun;
+      console.log(
+        `  (R) ${percent} % changed: merge ${rate(merge.rows, merge.ms)} vs delete + insert ${rate(replace.rows, replace.ms)} = ` +
+          `${(replace.ms / merge.ms).toFixed(2)}× (goal ≥ 2); WAL ${mb(merge.wal)} vs ${mb(replace.wal)} = ` +
+          `${((merge.wal / replace.wal) * 100).toFixed(1)} %${percent === 3 ? ' (goal ≤ 20 %)' : ''}; touched ${merge.touched.toLocaleString('en-US')} vs ${replace.touched.toLocaleString('en-US')}`,
+      );
+    }
     if (naiveMs !== undefined) console.log(`  (1)/(3) = ${(naiveMs / realMs).toFixed(1)}  (target ≥ 5)`);
     console.log(
       `  peak RSS: ${Math.round(smallRun.maxRssKb / 1024)} MB at ${smallRun.rows.toLocaleString('en-US')} rows, ` +

@@ -5,7 +5,7 @@ import { benchKeywordReport } from './benchReport.js';
 
 /**
  * One real load in a process of its own, so its peak RSS is the load path's alone (the parent's
- * generator would pollute it). Forked by loadBench with: databaseUrl zipPath accountId from to.
+ * generator would pollute it). Forked by loadBench with: databaseUrl zipPath accountId from to kind [merge|replace].
  */
 
 export interface ChildResult {
@@ -15,23 +15,26 @@ export interface ChildResult {
   startRssKb: number;
   /** Peak resident set size of the process, KiB. */
   maxRssKb: number;
+  /** What the load wrote (a re-load: rows touched). */
+  written: { inserted: number; updated: number; deleted: number };
 }
 
-const [databaseUrl, zipPath, accountId, from, to, kind] = process.argv.slice(2) as [string, string, string, string, string, string];
+const [databaseUrl, zipPath, accountId, from, to, kind, reload] = process.argv.slice(2) as [string, string, string, string, string, string, string?];
 const report = kind === 'wide' ? reports.keyword_performance : benchKeywordReport;
 const database = createDatabase(databaseUrl, { max: 1, applicationName: 'msads-bench' });
 try {
   await database.pool.query('SELECT 1');
   const startRssKb = Math.round(process.memoryUsage().rss / 1024);
   const started = performance.now();
-  const { rows } = await loadReportZip(
+  const { rows, written } = await loadReportZip(
     database.pool,
     { report, aggregation: 'Daily', accountId, from, to, timeZone: 'GreenwichMeanTimeDublinEdinburghLisbonLondon', runId: 1 },
     zipPath,
     { maxUncompressedBytes: Number.MAX_SAFE_INTEGER },
     async () => undefined,
+    { reload: reload === 'replace' ? 'replace' : 'merge' },
   );
-  const result: ChildResult = { rows, ms: performance.now() - started, startRssKb, maxRssKb: process.resourceUsage().maxRSS };
+  const result: ChildResult = { rows, ms: performance.now() - started, startRssKb, maxRssKb: process.resourceUsage().maxRSS, written };
   process.send?.(result);
 } finally {
   await database.close();
