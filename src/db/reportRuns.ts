@@ -119,6 +119,10 @@ export interface RunProgressFields {
   urlRefreshes: number;
   attempt: number;
   trackingId?: string | undefined;
+  /** Learned generation time the poll schedule follows (null: none known). */
+  expectedReadyMs?: number | null;
+  /** Set when a poll finds the report ready. */
+  readyAt?: Date;
 }
 
 export async function saveProgress(db: Db, runId: number, lease: string, fields: RunProgressFields): Promise<void> {

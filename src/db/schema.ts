@@ -82,6 +82,10 @@ export const reportRuns = pgTable(
     warnings: text('warnings').array(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    /** When a poll first found the report ready (Success or Error): ready_at − submitted_at is what the poll schedule learns from. */
+    readyAt: timestamp('ready_at', { withTimezone: true }),
+    /** The generation time the poll schedule expected for this run's report (learned from earlier runs), ms; null: none known yet. */
+    expectedReadyMs: integer('expected_ready_ms'),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -90,6 +94,8 @@ export const reportRuns = pgTable(
     index('report_runs_status_idx').on(t.status, t.updatedAt),
     // Rows are the account's whichever connection loaded them: report_provisional_windows looks runs up so.
     index('report_runs_account_target_idx').on(t.accountId, t.report, t.aggregation, t.windowEnd),
+    // The poll schedule's lookup of recent generation times of a report kind (generationTimes.ts).
+    index('report_runs_ready_idx').on(t.report, t.aggregation, t.readyAt).where(sql`${t.readyAt} IS NOT NULL`),
     check('report_runs_window_check', sql`${t.windowStart} <= ${t.windowEnd}`),
     check('report_runs_api_check', sql`${t.api} IN ('rest', 'soap')`),
   ],

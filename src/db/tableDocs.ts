@@ -43,6 +43,8 @@ export const tableDocs: Readonly<Record<string, TableDoc>> = {
       retry_of: 'The failed run this run retries (null for a first run).',
       created_at: 'When the run was created.',
       submitted_at: 'When the latest report request was submitted.',
+      ready_at: 'When a poll first found the latest report request ready (Success or Error); ready_at − submitted_at is the generation time the poll schedule learns from.',
+      expected_ready_ms: 'The generation time (ms) the poll schedule expected for this run, learned from earlier runs of the same report (this account first, else any account); null when none was known.',
       finished_at: 'When the run succeeded, came back empty or failed for good.',
       updated_at: 'Last change of the row.',
     },

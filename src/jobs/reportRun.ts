@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { markConnectionNeedsReauth } from '../db/connections.js';
+import { expectedGenerationMs } from '../db/generationTimes.js';
 import {
   claimRun,
   createRun,
@@ -128,6 +129,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
     urlRefreshes: p.urlRefreshes,
     attempt: p.attempt,
     trackingId,
+    expectedReadyMs: p.expectedMs ?? null,
   });
 
   let transition: Transition = nextStep(progress, { type: 'resume', stalls: ctx.stalls }, deps.now(), deps.policy);
@@ -198,6 +200,11 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
         if (slotWait > 0) return { event: { type: 'limited', waitMs: slotWait, slot: true } };
         const callWait = await deps.limiter.acquireCall(key);
         if (callWait > 0) return { event: { type: 'limited', waitMs: callWait } };
+        // Read before the submit, so nothing slow sits between Microsoft's answer and the ledger write.
+        const expectedMs = await expectedGenerationMs(db, target).catch((err: unknown) => {
+          deps.logger.warn({ runId, err: coerceError(err) }, 'could not read the learned generation time; polling on the default schedule');
+          return undefined;
+        });
         let submitted: Awaited<ReturnType<typeof deps.reporting.submit>>;
         try {
           submitted = await deps.observer.step('submit', attributes(), () =>
@@ -209,7 +216,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
           if (refused) await adaptLevel(refused);
           throw err;
         }
-        const event: RunEvent = { type: 'submitted', reportRequestId: submitted.reportRequestId };
+        const event: RunEvent = { type: 'submitted', reportRequestId: submitted.reportRequestId, expectedMs };
         // The id goes to the ledger before anything else can fail: whoever resumes the run polls it.
         await saveProgress(db, runId, ctx.lease, fields(nextStep(progress, event, deps.now(), deps.policy).progress, 'pending', submitted.trackingId));
         deps.logger.info({ runId, reportRequestId: submitted.reportRequestId, trackingId: submitted.trackingId }, 'report submitted');
@@ -234,7 +241,7 @@ export async function advanceRun(deps: ReportRunDeps, ctx: StepContext): Promise
           return { event: { type: 'report_error', trackingId: status.trackingId } };
         }
         const event: RunEvent = { type: 'ready', downloadUrl: status.downloadUrl };
-        await saveProgress(db, runId, ctx.lease, fields(nextStep(progress, event, deps.now(), deps.policy).progress, 'loading', status.trackingId));
+        await saveProgress(db, runId, ctx.lease, { ...fields(nextStep(progress, event, deps.now(), deps.policy).progress, 'loading', status.trackingId), readyAt: new Date(deps.now()) });
         return { event };
       }
       case 'load': {
@@ -282,7 +289,11 @@ async function fail(
       await markAccountNoAccess(db, target.connectionId, target.accountId, failure.message);
     } else if (failure.scope === 'connection') {
       const dead = cause !== undefined ? deadCredentialReason(cause) : undefined;
-      if (dead !== undefined) await markConnectionNeedsReauth(db, target.connectionId, dead);
+      if (dead !== undefined) {
+        await markConnectionNeedsReauth(db, target.connectionId, dead);
+        // This process's own cached health and token of the connection are stale now.
+        deps.tokens.forget?.(target.connectionId);
+      }
     }
   } catch (e) {
     throw wrapLedger(e, runId, failure, true);
@@ -460,6 +471,7 @@ function progressOf(run: ReportRun): RunProgress {
     throttles: run.throttles,
     urlRefreshes: run.urlRefreshes,
     attempt: run.attempt,
+    expectedMs: polling ? (run.expectedReadyMs ?? undefined) : undefined,
   };
 }
 

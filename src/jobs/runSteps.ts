@@ -27,6 +27,8 @@ export interface RunProgress {
   urlRefreshes: number;
   /** 1-based attempt number. */
   attempt: number;
+  /** The generation time expected for the pending report (learned from earlier runs), if known: the poll schedule follows it. */
+  expectedMs?: number | undefined;
 }
 
 export const initialProgress: RunProgress = {
@@ -49,7 +51,7 @@ export type RunEvent =
    * is taken and the run waits in its queue to be handed one (`waitMs` is then only a safety net).
    */
   | { type: 'limited'; waitMs: number; slot?: boolean }
-  | { type: 'submitted'; reportRequestId: string }
+  | { type: 'submitted'; reportRequestId: string; expectedMs?: number | undefined }
   | { type: 'pending' }
   | { type: 'report_error'; trackingId: string | undefined }
   | { type: 'ready'; downloadUrl: string | null }
@@ -122,14 +124,23 @@ export function nextStep(
     case 'limited':
       return { progress, action: { do: 'wait', untilMs: now + withJitter(event.waitMs, random), reason: event.slot ? 'slot' : 'limited' } };
     case 'submitted': {
-      const next = { ...progress, step: 'poll' as const, reportRequestId: event.reportRequestId, submittedAt: now, polls: 0, submits: progress.submits + 1 };
-      return { progress: next, action: { do: 'wait', untilMs: now + policy.poll.initialMs, reason: 'pending' } };
+      const next = {
+        ...progress,
+        step: 'poll' as const,
+        reportRequestId: event.reportRequestId,
+        submittedAt: now,
+        polls: 0,
+        submits: progress.submits + 1,
+        expectedMs: event.expectedMs,
+      };
+      const firstWait = event.expectedMs === undefined ? policy.poll.initialMs : nextPollDelayMs({ polls: 0, expectedMs: event.expectedMs }, policy.poll, random);
+      return { progress: next, action: { do: 'wait', untilMs: now + firstWait, reason: 'pending' } };
     }
     case 'pending': {
       const next = { ...progress, polls: progress.polls + 1 };
       const expired = deadlinePassed(next, now, policy);
       if (expired) return end(next, expired);
-      return { progress: next, action: { do: 'wait', untilMs: now + nextPollDelayMs(next.polls, policy.poll, random), reason: 'pending' } };
+      return { progress: next, action: { do: 'wait', untilMs: now + nextPollDelayMs({ polls: next.polls, expectedMs: next.expectedMs }, policy.poll, random), reason: 'pending' } };
     }
     case 'report_error': {
       const next = { ...progress, polls: progress.polls + 1, statusErrors: progress.statusErrors + 1 };
@@ -179,7 +190,7 @@ function deadlinePassed(progress: RunProgress, now: number, policy: RunPolicy): 
 }
 
 function resubmit(progress: RunProgress): RunProgress {
-  return { ...progress, step: 'submit', reportRequestId: undefined, submittedAt: undefined };
+  return { ...progress, step: 'submit', reportRequestId: undefined, submittedAt: undefined, expectedMs: undefined };
 }
 
 function end(progress: RunProgress, f: RunFailure): Transition {

@@ -48,5 +48,9 @@ export function cacheTokenSource(tokens: TokenSource, options: TokenCacheOptions
       return inFlight.get(connectionId) ?? fetch(connectionId, false);
     },
     getConnectionMetadata: (connectionId) => tokens.getConnectionMetadata(connectionId),
+    forget(connectionId) {
+      cached.delete(connectionId);
+      tokens.forget?.(connectionId);
+    },
   };
 }

@@ -13,6 +13,8 @@ export interface TokenSource {
   /** forceRefresh after Microsoft answered 109 AuthenticationTokenExpired (or 105 with a fresh-looking token). */
   getAccessToken(connectionId: string, options?: { forceRefresh?: boolean }): Promise<Secret>;
   getConnectionMetadata(connectionId: string): Promise<Record<string, unknown>>;
+  /** The connection's credentials were found dead: forget whatever is cached about it (token, health). */
+  forget?(connectionId: string): void;
 }
 
 export interface NangoTokenSourceOptions {
