@@ -21,7 +21,8 @@ import {
 } from './loadSql.js';
 import { mergeFromStage, type Written } from './mergeLoad.js';
 import { tableHasLeftoversSql, windowHasRowsSql } from './mergeSql.js';
-import { openReportCsv } from './reportEntry.js';
+import { findZipDamage, openReportCsv } from './reportEntry.js';
+import { ReportFileError } from '../errors.js';
 import type { ReportMetadata } from './reportMetadata.js';
 
 /**
@@ -145,7 +146,16 @@ export async function loadReportZip(
   options: LoadOptions = {},
 ): Promise<LoadOutcome> {
   const { stream } = await openReportCsv(zipPath, limits);
-  return loadReportCsv(pool, target, stream, finish, options);
+  try {
+    return await loadReportCsv(pool, target, stream, finish, options);
+  } catch (err) {
+    // A damaged entry can make the CSV reader fail first (columns, quotes, values): name the cause.
+    if (err instanceof ReportFileError && err.reason !== 'corrupt_zip' && err.reason !== 'zip_bomb') {
+      const damage = await findZipDamage(zipPath, limits);
+      if (damage) throw damage;
+    }
+    throw err;
+  }
 }
 
 interface Staged {

@@ -1,5 +1,6 @@
 import { createReadStream, promises as fs, type ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import unzipper from 'unzipper';
 import { ReportFileError } from '../errors.js';
 import { declaredEntryCount } from './zipEnd.js';
@@ -71,12 +72,20 @@ export async function openReportCsv(zipPath: string, opts: { maxUncompressedByte
     // unzipper can re-emit an error on the entry after the loop below has stopped listening.
     entry.on('error', () => undefined);
     let bytes = 0;
+    let crc = 0;
     try {
       for await (const chunk of entry as AsyncIterable<Buffer>) {
         bytes += chunk.length;
         // The declared size can lie: count what actually inflates.
         if (bytes > cap) throw new ReportFileError('zip_bomb', `the report CSV inflates past the ${cap}-byte cap`);
+        crc = crc32(chunk, crc);
         yield chunk;
+      }
+      // Bytes altered in transit or on disk can inflate without an error (or be stored uncompressed):
+      // the entry's CRC-32 is the one check that the CSV is the one Microsoft wrote. Thrown before the
+      // stream ends, so the load fails and its transaction rolls back.
+      if (file.crc32 !== undefined && crc >>> 0 !== file.crc32 >>> 0) {
+        throw new ReportFileError('corrupt_zip', `the report CSV fails its CRC-32 check (${hex(crc)} read, ${hex(file.crc32)} in the zip): the file is damaged`);
       }
     } catch (err) {
       if (err instanceof ReportFileError) throw err;
@@ -87,6 +96,25 @@ export async function openReportCsv(zipPath: string, opts: { maxUncompressedByte
     }
   }
   return { stream: Readable.from(capped(), { objectMode: false }), uncompressedSize: file.uncompressedSize };
+}
+
+const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+
+/**
+ * Reads the zip's CSV to its end and returns why it is damaged (corrupt_zip, zip_bomb), or undefined
+ * when it is intact. For the error path only: garbage from a damaged entry can upset the CSV reader
+ * before the inflate or CRC error surfaces, and the user should hear the cause, not the symptom.
+ */
+export async function findZipDamage(zipPath: string, opts: { maxUncompressedBytes: number }): Promise<ReportFileError | undefined> {
+  try {
+    const { stream } = await openReportCsv(zipPath, opts);
+    for await (const _chunk of stream) {
+      // drained only for the checks
+    }
+    return undefined;
+  } catch (err) {
+    return err instanceof ReportFileError && (err.reason === 'corrupt_zip' || err.reason === 'zip_bomb') ? err : undefined;
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { writeReportZip } from '../../src/simulator/reportFile.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ACCOUNT, FULL_LAYOUT, csvText, keywordOptions, noFinish, tableDigest, targetOf, tempDir, writeZip } from './fixtures.js';
 import { zip64Archive } from './zip64.js';
+import yazl from 'yazl';
 
 const TABLE = 'keyword_performance_daily';
 const LIMITS = { maxUncompressedBytes: 5_000_000 };
@@ -67,6 +68,40 @@ describe('bad zips', () => {
     const bytes = Buffer.from(readFileSync(goodZip));
     bytes.fill(0xff, 200, 400);
     const file = path('damaged.zip');
+    writeFileSync(file, bytes);
+    await expectRejected(file, 'corrupt_zip');
+  });
+
+  it('a stored (uncompressed) entry with one altered digit fails its CRC-32: corrupt_zip, nothing loaded', async () => {
+    // Nothing to inflate, so nothing but the CRC tells: without the check the wrong number would load.
+    const rows = goodRows();
+    const header = [...columns];
+    const text = csvText([header, ...rows]);
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.from(text), 'report.csv', { mtime: new Date(0), compress: false });
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c);
+    const bytes = Buffer.concat(chunks);
+    // A digit inside the last data row (past every header line), changed to another digit.
+    const at = bytes.lastIndexOf(Buffer.from('"'), bytes.indexOf(Buffer.from('PK\x01\x02', 'latin1')) - 4) - 1;
+    let i = at;
+    while (i > 0 && !(bytes[i]! >= 0x30 && bytes[i]! <= 0x39)) i--;
+    bytes[i] = bytes[i] === 0x39 ? 0x30 : bytes[i]! + 1;
+    const file = path('altered.zip');
+    writeFileSync(file, bytes);
+    const err = await expectRejected(file, 'corrupt_zip');
+    expect(err.message).toMatch(/CRC-32/);
+  });
+
+  it('a damaged entry whose garbage upsets the CSV reader first is still reported as corrupt_zip', async () => {
+    // Damage right after the local header: the very first inflated bytes (the header lines) are wrong.
+    const bytes = Buffer.from(readFileSync(goodZip));
+    const nameLength = bytes.readUInt16LE(26);
+    const extraLength = bytes.readUInt16LE(28);
+    const dataStart = 30 + nameLength + extraLength;
+    for (let i = dataStart + 2; i < dataStart + 60; i++) bytes[i] = bytes[i]! ^ 0x55;
+    const file = path('damaged-early.zip');
     writeFileSync(file, bytes);
     await expectRejected(file, 'corrupt_zip');
   });

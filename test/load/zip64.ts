@@ -1,4 +1,4 @@
-import { constants, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 
 /**
  * Hand-written zip64 archives holding one deflated entry, with every size and count the directory
@@ -41,6 +41,9 @@ export function zip64Archive(data: Buffer, lies: Zip64Lies = {}, repeat?: { bloc
   local.writeUInt32LE(0x04034b50, 0);
   local.writeUInt16LE(45, 4); // version needed: zip64
   local.writeUInt16LE(8, 8); // deflate
+  // The CRC-32 of the content (repeated entries are bombs, refused at the cap before their end).
+  const crc = repeat === undefined ? crc32(data) : 0;
+  local.writeUInt32LE(crc, 14);
   local.writeUInt32LE(compressed.length, 18);
   local.writeUInt32LE(0xffffffff, 22);
   local.writeUInt16LE(name.length, 26);
@@ -57,6 +60,7 @@ export function zip64Archive(data: Buffer, lies: Zip64Lies = {}, repeat?: { bloc
   central.writeUInt16LE(45, 4);
   central.writeUInt16LE(45, 6);
   central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
   central.writeUInt32LE(0xffffffff, 20);
   central.writeUInt32LE(0xffffffff, 24);
   central.writeUInt16LE(name.length, 28);
