@@ -566,7 +566,7 @@ async function main(): Promise<void> {
       `reports/min: ${fmt(finished / minutes)}`,
       `wall: ${fmt(wallMs / 1000)} s vs ideal ${fmt(idealMs / 1000)} s = ${fmt(wallMs / idealMs, 2)}× ` +
         `(max over ${counts.length} customers of ${Math.max(...counts)} reports ÷ ${allowed} (${allowedFrom}) × ${GENERATION.kind === 'fixed' ? `${GENERATION.ms} ms, whole waves` : `${Math.round(meanGenerationMs(GENERATION))} ms mean`} + load ${fmt(loadMs / 1000, 2)} s per report)` +
-        `${timedOut ? ' [cut off: wall is the sampling time]' : ''}`,
+        `${timedOut ? ` [cut off: wall is the sampling time; at ${fmt(finished / minutes)} reports/min all ${planned} would take ${fmt((planned / Math.max(1, finished)) * (wallMs / 1000), 0)} s = ${fmt(((planned / Math.max(1, finished)) * wallMs) / idealMs, 2)}× the ideal]` : ''}`,
       `pending at Microsoft: peak ${peakPending}, average ${fmt(avgPending)} (sampled every second)`,
       `submit → done (ledger) p50: ${fmt(L.sub_done_p50 ?? NaN)} s`,
       `polls per report: median ${fmt(L.p50 ?? NaN)}, p90 ${fmt(L.p90 ?? NaN)}, max ${L.pmax ?? 'n/a'}`,
