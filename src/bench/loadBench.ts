@@ -186,7 +186,24 @@ async function main(): Promise<void> {
     const walLsn = async () => (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn as string;
     const walSince = async (lsn: string) =>
       Number((await pool.query<{ bytes: string }>('SELECT pg_current_wal_lsn() - $1::pg_lsn AS bytes', [lsn])).rows[0]?.bytes);
-    interface ReloadRun { ms: number; rows: number; wal: number; touched: number; changed: number }
+    // The LSN difference counts every database's WAL on the server (another process's too); the load's
+    // own records (its transaction and subtransaction ids, blocks of this database or none, full-page
+    // images included) are read back with pg_walinspect where it is installed, unless a checkpoint
+    // recycled them first (then n/a).
+    const walinspect = await pool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect').then(() => true, () => false);
+    const ownWal = async (lsn: string, [first, end]: [string, string]): Promise<number | undefined> => {
+      if (!walinspect) return undefined;
+      return pool
+        .query<{ bytes: string }>(
+          `SELECT coalesce(sum(record_length), 0)::bigint AS bytes FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_lsn())
+           WHERE xid::text::bigint >= $2::bigint AND xid::text::bigint < $3::bigint
+             AND (block_ref IS NULL OR block_ref LIKE '%/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%')`,
+          [lsn, first, end],
+        )
+        .then((r) => Number(r.rows[0]?.bytes), () => undefined);
+    };
+    const ownMb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : mb(bytes));
+    interface ReloadRun { ms: number; rows: number; wal: number; own: number | undefined; touched: number; changed: number }
     const reloads = new Map<string, ReloadRun>();
     console.log(`\n(R) re-load of the same ${rows.toLocaleString('en-US')}-row window: merge vs delete + insert, VACUUM and CHECKPOINT before each:`);
     for (const percent of [0, 3]) {
@@ -197,11 +214,12 @@ async function main(): Promise<void> {
         const lsn = await walLsn();
         const run = await runChild(benchUrl.toString(), fullZip, ACCOUNT, large.from, large.to, mode);
         const wal = await walSince(lsn);
+        const own = await ownWal(lsn, run.xids);
         const touched = run.written.inserted + run.written.updated + run.written.deleted;
-        reloads.set(`${mode} ${percent}`, { ms: run.ms, rows: run.rows, wal, touched, changed });
+        reloads.set(`${mode} ${percent}`, { ms: run.ms, rows: run.rows, wal, own, touched, changed });
         console.log(
           `  ${percent} % changed (${changed.toLocaleString('en-US')} rows), ${mode === 'merge' ? 'merge          ' : 'delete + insert'}: ` +
-            `${(run.ms / 1000).toFixed(2)} s, ${rate(run.rows, run.ms)}, WAL ${mb(wal)}, touched ${touched.toLocaleString('en-US')} ` +
+            `${(run.ms / 1000).toFixed(2)} s, ${rate(run.rows, run.ms)}, WAL ${mb(wal)} (the load's own ${ownMb(own)}), touched ${touched.toLocaleString('en-US')} ` +
             `(${run.written.inserted.toLocaleString('en-US')} inserted, ${run.written.updated.toLocaleString('en-US')} updated, ` +
             `${run.written.deleted.toLocaleString('en-US')} deleted), peak RSS ${Math.round(run.maxRssKb / 1024)} MB`,
         );
@@ -238,7 +256,11 @@ async function main(): Promise<void> {
       console.log(
         `  (R) ${percent} % changed: merge ${rate(merge.rows, merge.ms)} vs delete + insert ${rate(replace.rows, replace.ms)} = ` +
           `${(replace.ms / merge.ms).toFixed(2)}× (goal ≥ 2); WAL ${mb(merge.wal)} vs ${mb(replace.wal)} = ` +
-          `${((merge.wal / replace.wal) * 100).toFixed(1)} %${percent === 3 ? ' (goal ≤ 20 %)' : ''}; touched ${merge.touched.toLocaleString('en-US')} vs ${replace.touched.toLocaleString('en-US')}`,
+          `${((merge.wal / replace.wal) * 100).toFixed(1)} %${percent === 3 ? ' (goal ≤ 20 %)' : ''}` +
+          (merge.own !== undefined && replace.own !== undefined
+            ? ` (the loads' own: ${mb(merge.own)} vs ${mb(replace.own)} = ${((merge.own / replace.own) * 100).toFixed(1)} %)`
+            : '') +
+          `; touched ${merge.touched.toLocaleString('en-US')} vs ${replace.touched.toLocaleString('en-US')}`,
       );
     }
     if (naiveMs !== undefined) console.log(`  (1)/(3) = ${(naiveMs / realMs).toFixed(1)}  (target ≥ 5)`);
