@@ -103,6 +103,26 @@ export interface FaultSwitches {
   missingScopeConnections: Set<string>;
   /** The next n Customer Management calls answer ApiFault with OperationError 0 InternalError (REST: HTTP 500). */
   customerInternalErrorNext: number;
+
+  // --- Bulk service (REST only; bulkService.ts) ---
+  /** The next n DownloadCampaignsByAccountIds calls answer 4204 BulkServiceNoMoreCallsPermittedForTheTimePeriod (ApiFaultDetail, HTTP 400). */
+  bulkThrottleNext: number;
+  /** The next n Bulk calls (download or status) answer AdApiFaultDetail 117 CallRateExceeded, HTTP 429 with `Retry-After` (retryAfterSeconds). */
+  bulkCallRateNext: number;
+  /** The next n accepted downloads end with RequestStatus Failed and Errors (OperationError 0 InternalError). */
+  bulkFailedNext: number;
+  /** The next n accepted delta downloads (LastSyncTimeInUTC set) end with RequestStatus FailedFullSyncRequired and Errors (3603). */
+  bulkFullSyncRequiredNext: number;
+  /** The next n accepted downloads end Completed with a file and a non-null Errors list (OperationError 0). */
+  bulkCompletedErrorsNext: number;
+  /** The next n bulk file downloads answer 403 AuthenticationFailed as if the URL had expired; the URLs hit stay dead (a new status poll gives a fresh one). */
+  bulkExpireDownloadUrls: number;
+  /** Bulk files built while on are corrupt zips (as corruptZip does for reports). */
+  bulkCorruptZip: boolean;
+  /** Bulk files built while on carry an extra, unknown column ("Simulator Future Column") after Parent Id. */
+  bulkExtraColumn: boolean;
+  /** Bulk files built while on carry a record of an unknown Type ("Campaign Negative Site") after each campaign. */
+  bulkUnknownRecordType: boolean;
 }
 
 export function defaultFaultSwitches(): FaultSwitches {
@@ -137,6 +157,15 @@ export function defaultFaultSwitches(): FaultSwitches {
     wrongEnvironmentConnections: new Set(),
     missingScopeConnections: new Set(),
     customerInternalErrorNext: 0,
+    bulkThrottleNext: 0,
+    bulkCallRateNext: 0,
+    bulkFailedNext: 0,
+    bulkFullSyncRequiredNext: 0,
+    bulkCompletedErrorsNext: 0,
+    bulkExpireDownloadUrls: 0,
+    bulkCorruptZip: false,
+    bulkExtraColumn: false,
+    bulkUnknownRecordType: false,
   };
 }
 
@@ -150,7 +179,13 @@ type Counter =
   | 'expireDownloadUrls'
   | 'customerInternalErrorNext'
   | 'malformedJsonNext'
-  | 'unauthorizedNext';
+  | 'unauthorizedNext'
+  | 'bulkThrottleNext'
+  | 'bulkCallRateNext'
+  | 'bulkFailedNext'
+  | 'bulkFullSyncRequiredNext'
+  | 'bulkCompletedErrorsNext'
+  | 'bulkExpireDownloadUrls';
 
 /** Takes one shot of a counter switch: true (and decremented) when it was armed. */
 export function consume(faults: FaultSwitches, key: Counter): boolean {
@@ -159,6 +194,11 @@ export function consume(faults: FaultSwitches, key: Counter): boolean {
     return true;
   }
   return false;
+}
+
+/** The switches that shape a bulk file; a change means the file must be built again. */
+export function bulkFileVariant(faults: FaultSwitches): string {
+  return JSON.stringify([faults.bulkCorruptZip, faults.bulkExtraColumn, faults.bulkUnknownRecordType]);
 }
 
 /** The switches that shape a report file; a change means the file must be built again. */

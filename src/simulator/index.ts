@@ -7,6 +7,8 @@ import { bundledCustomerManagementWsdl, bundledReportingWsdl } from '../paths.js
 import type { Aggregation } from '../reports/catalog.js';
 import { ConnectionDirectory, defaultMetadata } from './connections.js';
 import type { SimAccountAttributes } from './customerAccounts.js';
+import { BULK_DOWNLOAD_PREFIX, BULK_REST_PREFIX, BulkService, bulkRestOperation, createBulkStats, type BulkStats } from './bulkService.js';
+import { DEFAULT_BULK_SHAPE, type BulkDeletion, type BulkEntity, type BulkRecordType, type NewBulkRecord } from './bulkWorld.js';
 import { CUSTOMER_PATH, handleCustomer } from './customerEndpoint.js';
 import { CUSTOMER_REST_PREFIX, customerRestOperation, handleCustomerRest } from './customerRest.js';
 import { handleDownload } from './downloadHost.js';
@@ -37,6 +39,9 @@ export type { CsvLayoutOverride, FaultSwitches } from './faultSwitches.js';
 export type { SimulatorStats } from './stats.js';
 export { describeGenerationTime, GenerationTimeError, meanGenerationMs, parseGenerationTime, type GenerationTime } from './generationTime.js';
 export { NANGO_INTEGRATION_ID } from './nangoApi.js';
+export type { BulkStats } from './bulkService.js';
+export type { BulkDeletion, BulkEntity, BulkRecordType, NewBulkRecord } from './bulkWorld.js';
+export { BULK_HEADERS } from './bulkFile.js';
 
 export interface SimulatorConnection {
   connectionId: string;
@@ -68,6 +73,35 @@ export interface SimulatorOptions {
   shape?: AccountShape;
   /** Customer Management attributes per account id (name, number, status…); others get defaults. */
   accounts?: Record<string, SimAccountAttributes>;
+  /** How long a Bulk download stays InProgress (ms, default 300). */
+  bulkGenerationMs?: number;
+  /** Size of each account's Bulk entity world: Search campaigns (default 3; one PerformanceMax campaign comes on top), */
+  bulkCampaigns?: number;
+  /** ad groups per Search campaign (default 2), */
+  bulkAdGroupsPerCampaign?: number;
+  /** keywords per ad group (default 5). 10 × 100 × 1,000 gives a 1,000,000-keyword file. */
+  bulkKeywordsPerAdGroup?: number;
+}
+
+/**
+ * The Bulk entity world, per account (bulkWorld.ts): read it back and change it. Every change stamps
+ * Modified Time with the simulator clock (Date.now()); the next delta download brings it. For label
+ * associations `id` is the label and `parentId` the labelled entity.
+ */
+export interface SimulatorBulk {
+  /** The current (non-deleted) records, in file order, Type/Format Version/Account records excluded. */
+  entities(accountId: string, types?: readonly BulkRecordType[]): BulkEntity[];
+  /** The same, lazily (for big worlds). */
+  records(accountId: string, types?: readonly BulkRecordType[]): Iterable<BulkEntity>;
+  get(accountId: string, type: BulkRecordType, id: string, parentId?: string): BulkEntity | undefined;
+  rename(accountId: string, type: BulkRecordType, id: string, name: string): BulkEntity;
+  /** Sets fields by Bulk header name ('' or null unsets); Id, Parent Id, Modified Time and derived columns are refused. */
+  update(accountId: string, type: BulkRecordType, id: string, fields: Record<string, string | null | undefined>, parentId?: string): BulkEntity;
+  /** Deletes the record and everything under it; returns every deletion made (children with cascadedFrom). */
+  remove(accountId: string, type: BulkRecordType, id: string, parentId?: string): BulkDeletion[];
+  add(accountId: string, record: NewBulkRecord): BulkEntity;
+  /** Every deletion so far, cascaded ones included, in order. */
+  deleted(accountId: string): BulkDeletion[];
 }
 
 export interface Simulator {
@@ -81,10 +115,13 @@ export interface Simulator {
     /** REST base URLs, without the operation path: clients append `/GenerateReport/Submit`, `/User/Query`, … */
     reportingRest: string;
     customerRest: string;
+    /** Bulk REST base: clients append `/Campaigns/DownloadByAccountIds`, `/BulkDownloadStatus/Query`. */
+    bulkRest: string;
     nango: string;
   };
   faults: FaultSwitches;
-  stats: SimulatorStats;
+  stats: SimulatorStats & { bulk: BulkStats };
+  bulk: SimulatorBulk;
   /** The exact rows this simulator serves for a report request (for test expectations). */
   generateOptions(req: { accountId: string; columns: readonly string[]; aggregation: Aggregation; from: string; to: string }): GenerateOptions;
   /** Force-expire every issued access token (so the next Microsoft call gets 109 unless the client refreshes via Nango). */
@@ -119,13 +156,30 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const generation: GenerationTime =
     typeof options.generation === 'string' ? parseGenerationTime(options.generation) : (options.generation ?? { kind: 'fixed', ms: options.generationMs ?? 1_500 });
   const generationMsFor = (key: string) => generationMsForKey(generation, seed, key);
-  const stats = createStats(() => store.pendingCount(Date.now()));
+  const stats = createStats(() => store.pendingCount(Date.now())) as SimulatorStats & { bulk: BulkStats };
+  stats.bulk = createBulkStats();
   const dir = await mkdtemp(join(tmpdir(), 'msads-sim-'));
   const files = new ReportFiles(dir, seed, options.shape, options.accounts ?? {});
   const validator = new XsdValidator(schemas);
+  const bulkService = new BulkService({
+    directory,
+    faults,
+    stats,
+    bulkStats: stats.bulk,
+    developerToken: options.developerToken,
+    generationMs: options.bulkGenerationMs ?? 300,
+    downloadUrlTtlMs: options.downloadUrlTtlMs ?? 300_000,
+    shape: {
+      campaigns: options.bulkCampaigns ?? DEFAULT_BULK_SHAPE.campaigns,
+      adGroupsPerCampaign: options.bulkAdGroupsPerCampaign ?? DEFAULT_BULK_SHAPE.adGroupsPerCampaign,
+      keywordsPerAdGroup: options.bulkKeywordsPerAdGroup ?? DEFAULT_BULK_SHAPE.keywordsPerAdGroup,
+    },
+    dir,
+    base: () => urls.base,
+  });
 
   // Filled in once the server listens and the port is known.
-  const urls = { base: '', reporting: '', reportingWsdl: '', customer: '', customerWsdl: '', reportingRest: '', customerRest: '', nango: '' };
+  const urls = { base: '', reporting: '', reportingWsdl: '', customer: '', customerWsdl: '', reportingRest: '', customerRest: '', bulkRest: '', nango: '' };
   let wsdl = '';
   let customerWsdl = '';
   const opDeps = () => ({
@@ -171,6 +225,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (reportingOperation) return handleReportingRest({ ...opDeps(), jsonValidator: reportingJson }, reportingOperation, req, res);
     const customerOperation = customerRestOperation(url.pathname);
     if (customerOperation) return handleCustomerRest({ ...customerDeps(), jsonValidator: customerJson }, customerOperation, req, res);
+    const bulkOperation = bulkRestOperation(url.pathname);
+    if (bulkOperation) return bulkService.handle(bulkOperation, req, res);
+    if (url.pathname.startsWith(BULK_DOWNLOAD_PREFIX)) return bulkService.download(req, res, url);
     if (url.pathname.startsWith('/downloads/')) return handleDownload({ store, files, faults, stats }, req, res, url);
     if (url.pathname === NANGO_PREFIX || url.pathname.startsWith(`${NANGO_PREFIX}/`)) {
       const deps = { directory, faults, stats, secretKey: options.nangoSecretKey, tokenTtlMs };
@@ -202,6 +259,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   urls.customerWsdl = `${urls.customer}?wsdl`;
   urls.reportingRest = `${urls.base}${REPORTING_REST_PREFIX}`;
   urls.customerRest = `${urls.base}${CUSTOMER_REST_PREFIX}`;
+  urls.bulkRest = `${urls.base}${BULK_REST_PREFIX}`;
   urls.nango = `${urls.base}${NANGO_PREFIX}`;
   wsdl = wsdlText.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${urls.reporting}$2`);
   customerWsdl = customerWsdlText.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${urls.customer}$2`);
@@ -214,9 +272,20 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     generateOptions: (req) => generateOptionsFor(req, req.accountId, seed, options.shape),
     expireTokens: () => directory.expireAll(Date.now()),
     issuedSecrets: () => directory.issuedSecrets(),
+    bulk: {
+      entities: (accountId, types) => [...bulkService.world(accountId).records(types ? new Set(types) : undefined)],
+      records: (accountId, types) => bulkService.world(accountId).records(types ? new Set(types) : undefined),
+      get: (accountId, type, id, parentId) => bulkService.world(accountId).get(type, id, parentId),
+      rename: (accountId, type, id, name) => bulkService.world(accountId).rename(type, id, name, Date.now()),
+      update: (accountId, type, id, fields, parentId) => bulkService.world(accountId).update(type, id, fields, Date.now(), parentId),
+      remove: (accountId, type, id, parentId) => bulkService.world(accountId).remove(type, id, Date.now(), parentId),
+      add: (accountId, record) => bulkService.world(accountId).add(record, Date.now()),
+      deleted: (accountId) => bulkService.world(accountId).deletions(),
+    },
     close: () =>
       (closing ??= (async () => {
         files.abort();
+        bulkService.abort();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
