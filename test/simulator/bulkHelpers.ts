@@ -95,7 +95,7 @@ export async function downloadBulk(sim: Simulator, c: RestCredentials, overrides
 }
 
 /** `sim.bulk.entities` as file rows (Type + fields). */
-export const entityRows = (sim: Simulator, accountId = ACCOUNT) => sim.bulk.entities(accountId).map((e) => ({ Type: e.type, ...e.fields }));
+export const entityRows = (sim: Simulator, accountId = ACCOUNT): Record<string, string>[] => sim.bulk.entities(accountId).map((e) => ({ Type: e.type, ...e.fields }));
 
 /** MM/DD/YYYY HH:MM:SS (UTC) → ISO with Z, as a client sends it back as LastSyncTimeInUTC. */
 export function syncTimeIso(syncTime: string): string {
