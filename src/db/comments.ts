@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { ReportTableSpec } from './reportTableSpec.js';
+import { entityComments } from '../entities/entityDocs.js';
 import { tableDocs } from './tableDocs.js';
 
 /**
@@ -21,6 +22,7 @@ export function desiredComments(specs: readonly ReportTableSpec[]): Comment[] {
     out.push({ table: spec.name, column: null, text: spec.description });
     for (const c of [...spec.columns, ...spec.retired]) out.push({ table: spec.name, column: c.sqlName, text: c.description });
   }
+  out.push(...entityComments());
   for (const [table, doc] of Object.entries(tableDocs)) {
     out.push({ table, column: null, text: doc.description });
     for (const [column, text] of Object.entries(doc.columns)) out.push({ table, column, text });

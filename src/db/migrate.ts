@@ -1,3 +1,4 @@
+import { syncEntityTables } from '../entities/entityTables.js';
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -76,9 +77,10 @@ export async function runMigrations(
         const builtin = await syncReportTables(client, wanted.filter((s) => !s.report.custom));
         const customTables = await syncReportTables(client, wanted.filter((s) => s.report.custom));
         const views = await syncBiViews(client);
+        const entities = await syncEntityTables(client);
         await applyComments(client, desiredComments(wanted));
         await client.query('COMMIT');
-        return { tables: [...builtin, ...customTables, ...views], customTables };
+        return { tables: [...builtin, ...customTables, ...views, ...entities], customTables };
       } catch (err) {
         await client.query('ROLLBACK');
         throw err;

@@ -197,3 +197,4 @@ export const accounts = pgTable(
 
 // The built-in report tables, one named export each (drizzle-kit only sees named exports).
 export * from './reportSchema.js';
+export * from './entitySchema.js';

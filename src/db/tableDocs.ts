@@ -10,6 +10,49 @@ export interface TableDoc {
 }
 
 export const tableDocs: Readonly<Record<string, TableDoc>> = {
+  entity_runs: {
+    description: 'The entity run ledger: one row per Bulk download of one account (full or delta) and its load into the entity tables.',
+    columns: {
+      id: 'Run id (entity tables\u2019 run_id).',
+      connection_id: 'Nango connection id.',
+      customer_id: 'Microsoft customer (manager account) id.',
+      account_id: 'Ad account id.',
+      status: 'As report runs: submitting, waiting, pending, loading, retrying, succeeded or failed (final).',
+      mode: 'full (every entity listed; missing ones are marked deleted) or delta (changes since last_sync_time_sent).',
+      entities: 'The entity tables asked for (ENTITIES).',
+      job_id: 'Queue job id.',
+      lease: 'Lock token of the worker that owns the run (fences its writes).',
+      download_request_id: 'Microsoft\u2019s DownloadRequestId.',
+      last_sync_time_sent: 'LastSyncTimeInUTC sent with the download (NULL: full).',
+      sync_time: 'Sync Time of the loaded file (its Account record): the next delta starts here.',
+      attempt: '1-based attempt.',
+      polls: 'GetBulkDownloadStatus calls.',
+      throttles: 'Throttle waits (117, 4204, HTTP 429).',
+      bytes: 'Size of the downloaded zip.',
+      rows: 'Per entity table: records in the file, rows changed, rows marked deleted.',
+      unknown_types: 'Record types of the file no table takes, with their counts (skipped).',
+      warnings: 'What did not stop the load: unknown columns, unknown record types.',
+      tracking_id: 'Microsoft TrackingId of the last call.',
+      error_class: 'Class of the last failure.',
+      error_code: 'Microsoft\u2019s numeric error code, when there is one.',
+      error_message: 'Why it failed.',
+      created_at: 'When the run was created.',
+      submitted_at: 'When the download was requested.',
+      finished_at: 'When it succeeded or failed for good.',
+      updated_at: 'Last change of the row.',
+    },
+  },
+  entity_sync_state: {
+    description: 'Per ad account: where its next incremental Bulk download starts (the Sync Time of the last file loaded, never the local clock).',
+    columns: {
+      account_id: 'Ad account id.',
+      last_sync_time: 'Sync Time of the last file loaded: sent as LastSyncTimeInUTC next time.',
+      last_full_sync_time: 'Sync Time of the last full download (a full one is made when it is 30 days old).',
+      entities: 'Entity tables the last file covered (asking for others needs a full download).',
+      last_run_id: 'The entity run that loaded it.',
+      updated_at: 'Last change of the row.',
+    },
+  },
   report_runs: {
     description:
       'The run ledger: one row per report run (connection × account × report × aggregation × window), however many attempts, polls or resubmits it took. Tells fresh data from stale and why a run failed.',

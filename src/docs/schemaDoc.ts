@@ -1,3 +1,5 @@
+import { entityCatalog } from '../entities/catalog.js';
+import { BOOKKEEPING, historyTable } from '../entities/entityTables.js';
 import { is } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as schema from '../db/schema.js';
@@ -129,6 +131,24 @@ function otherTableSection(table: PgTable): string {
   return lines.join('\n');
 }
 
+function entityTablesSection(): string {
+  const out: string[] = [
+    'One current row per (`account_id`, `id`) (label_associations: per label × entity); deleted entities stay with',
+    '`status = \'Deleted\'`, `is_deleted` and `deleted_at`. Each has `<table>_history` with the same columns plus',
+    '`valid_from` / `valid_to` (NULL: the open version). Times are UTC.',
+  ];
+  for (const spec of entityCatalog) {
+    out.push('', `### \`${spec.name}\` (and \`${historyTable(spec)}\`)`, '', cell(spec.description), '', '| column | type | Bulk column | meaning |', '|---|---|---|---|');
+    out.push('| `account_id` | bigint not null | (Account record) | Ad account id. |');
+    for (const c of spec.columns) {
+      const source = typeof c.header === 'string' ? c.header : c.header.derived === 'parentCampaign' ? '(from the ad group)' : c.header.derived === 'recordType' ? 'Type' : 'Type (… Label)';
+      out.push(`| \`${c.name}\` | ${c.type} | ${source} | ${cell(c.description)} |`);
+    }
+    for (const b of BOOKKEEPING) out.push(`| \`${b.name}\` | ${b.sql.replace(/ DEFAULT .*/, '').replace(' NOT NULL', ' not null')} | | ${cell(b.description)} |`);
+  }
+  return out.join('\n');
+}
+
 export function renderSchemaDoc(): string {
   const specs = (Object.values(reports) as ReportDefinition[]).flatMap((def) => def.aggregations.map((a) => reportTableSpec(def, a)));
   const reportTableNames = new Set(specs.map((s) => s.name));
@@ -143,6 +163,10 @@ export function renderSchemaDoc(): string {
     '## Other tables',
     '',
     others.map(otherTableSection).join('\n\n'),
+    '',
+    '## Entity tables (Bulk service)',
+    '',
+    entityTablesSection(),
     '',
     '## Report tables',
     '',
