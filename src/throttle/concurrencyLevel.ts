@@ -54,10 +54,12 @@ export function nextConcurrencyLevel(input: LevelInput, bounds: LevelBounds): Le
       const filled = input.othersInFlight + 1 >= level;
       return { level: !input.holding && filled ? clampLevel(level + 1, bounds) : level, hold: false };
     }
+    // Submits in flight together meet the same limit: during a hold, a further refusal only brings the
+    // level to what was pending then, it does not shrink it again step by step.
     case 'over_limit':
-      return { level: Math.max(1, Math.min(level - 1, Math.floor(OVER_LIMIT_FACTOR * input.othersInFlight))), hold: true };
+      return { level: Math.max(1, Math.min(input.holding ? level : level - 1, Math.floor(OVER_LIMIT_FACTOR * input.othersInFlight))), hold: true };
     case 'throttled':
-      return { level: Math.max(1, Math.min(level - 1, Math.floor(THROTTLED_FACTOR * level))), hold: true };
+      return { level: input.holding ? level : Math.max(1, Math.min(level - 1, Math.floor(THROTTLED_FACTOR * level))), hold: true };
     default: {
       const never: never = input.outcome;
       throw new Error(`unexpected submit outcome ${String(never)}`);

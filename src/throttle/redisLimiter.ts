@@ -128,9 +128,11 @@ if outcome == 'accepted' then
   if (not holding) and others + 1 >= current then nextLevel = math.min(ceiling, current + 1) end
 else
   redis.call('ZREM', KEYS[1], run)
+  local cap = current - 1
+  if holding then cap = current end
   if outcome == 'over_limit' then
-    nextLevel = math.max(1, math.min(current - 1, math.floor(tonumber(ARGV[9]) * others)))
-  else
+    nextLevel = math.max(1, math.min(cap, math.floor(tonumber(ARGV[9]) * others)))
+  elseif not holding then
     nextLevel = math.max(1, math.min(current - 1, math.floor(tonumber(ARGV[10]) * current)))
   end
   redis.call('SET', KEYS[6], '1', 'PX', ARGV[7])

@@ -26,6 +26,12 @@ describe('nextConcurrencyLevel', () => {
     expect(nextConcurrencyLevel({ level: 1, outcome: 'throttled', othersInFlight: 0, holding: false }, bounds)).toEqual({ level: 1, hold: true });
   });
 
+  it('during a hold, further refusals of submits that were in flight together do not shrink it step by step', () => {
+    expect(nextConcurrencyLevel({ level: 27, outcome: 'over_limit', othersInFlight: 30, holding: true }, bounds)).toEqual({ level: 27, hold: true });
+    expect(nextConcurrencyLevel({ level: 27, outcome: 'over_limit', othersInFlight: 20, holding: true }, bounds)).toEqual({ level: 18, hold: true });
+    expect(nextConcurrencyLevel({ level: 27, outcome: 'throttled', othersInFlight: 20, holding: true }, bounds)).toEqual({ level: 27, hold: true });
+  });
+
   it('clamps a remembered level that is above a lowered ceiling', () => {
     expect(nextConcurrencyLevel({ level: 300, outcome: 'accepted', othersInFlight: 0, holding: false }, bounds).level).toBe(100);
   });
