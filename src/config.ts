@@ -153,7 +153,12 @@ export const envSchema = z.object({
     .enum(reportTimeZones)
     .default('GreenwichMeanTimeDublinEdinburghLisbonLondon')
     .describe('ReportTimeZone sent with every report request; it decides which hours make up a day.'),
-  WORKER_CONCURRENCY: int(4, 1, 256).describe('Report jobs one worker process runs at once.'),
+  WORKER_CONCURRENCY: int(32, 1, 256).describe(
+    'Report jobs one worker process runs at once. Submits and polls are short calls; downloads + loads are limited separately by LOAD_CONCURRENCY, so polls never wait behind loads.',
+  ),
+  LOAD_CONCURRENCY: int(4, 1, 64).describe(
+    'Downloads + loads one worker process runs at once (each holds a Postgres connection for its transaction).',
+  ),
   LOCK_DURATION_MS: int(60_000, 1_000, 3_600_000).describe(
     'BullMQ job lock duration. Keep it the same on every worker: a dead worker’s setting governs recovery.',
   ),
@@ -326,6 +331,7 @@ export interface Config {
   };
   worker: {
     concurrency: number;
+    loadConcurrency: number;
     lockDurationMs: number;
     stalledIntervalMs: number;
     attempts: number;
@@ -409,6 +415,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
+      loadConcurrency: e.LOAD_CONCURRENCY,
       lockDurationMs: e.LOCK_DURATION_MS,
       stalledIntervalMs: e.STALLED_INTERVAL_MS,
       attempts: e.JOB_ATTEMPTS,

@@ -23,7 +23,8 @@ export async function createRunDeps(
 ): Promise<{ deps: ReportRunDeps; close(): Promise<void> }> {
   const { nangoSecretKey, developerToken } = requireCredentials(config);
   logConfigWarnings(config, logger);
-  const database = createDatabase(config.databaseUrl, { max: Math.max(4, config.worker.concurrency + 2) });
+  // Loads hold a connection for their transaction; submits and polls take one briefly.
+  const database = createDatabase(config.databaseUrl, { max: Math.max(4, Math.min(config.worker.concurrency + 2, config.worker.loadConcurrency + 8)) });
   try {
     const reporting = await createReportingApi(config);
     const tokens = cacheTokenSource(

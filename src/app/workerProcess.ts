@@ -6,6 +6,7 @@ import type { RunObserver } from '../jobs/observer.js';
 import { createReportQueue } from '../jobs/reportQueue.js';
 import { createReportWorker } from '../jobs/reportWorker.js';
 import { createSlotWaker } from '../jobs/slotWaker.js';
+import { createLoadGate } from '../jobs/loadGate.js';
 import type { Logger } from '../logger.js';
 import { createRedis, isRedisUnreachable, logRedisAvailability } from './redis.js';
 import { postgresUnreachableMessage } from './processOps.js';
@@ -50,7 +51,7 @@ export async function startWorkerProcess(
   }
   const { deps, close } = started;
   // Jobs of a connection marked needs_reauth fail fast with the recorded reason.
-  const workerDeps = { ...deps, tokens: guardTokenSource(deps.tokens, deps.database.db) };
+  const workerDeps = { ...deps, tokens: guardTokenSource(deps.tokens, deps.database.db), loadGate: createLoadGate(config.worker.loadConcurrency) };
   const worker = createReportWorker(workerDeps, {
     connection,
     queueName: config.queues.reports,

@@ -7,6 +7,7 @@ import type { ReportRegistry } from '../reports/registry.js';
 import type { ReportTimeZone } from '../reports/timeZones.js';
 import type { CallLimiter } from '../throttle/limiter.js';
 import type { RunObserver } from './observer.js';
+import type { LoadGate } from './loadGate.js';
 import type { RunPolicy } from './runPolicy.js';
 
 /**
@@ -35,6 +36,8 @@ export interface ReportRunDeps {
   httpTimeoutMs: number;
   /** Where zips are downloaded to (a fresh subdirectory per run, removed afterwards). */
   tmpDir: string;
+  /** Downloads + loads at once in this process (the queue worker; run-once has none). */
+  loadGate?: LoadGate;
   /** Shared per developer token × customer: calls per minute and concurrent reports. */
   limiter: CallLimiter;
   /** Built-in and configured custom reports: job report names are resolved here when a run is processed. */

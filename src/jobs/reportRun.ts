@@ -337,6 +337,8 @@ async function load(
     deps.observer.loaded(attributes, outcome.rows, deps.now() - started);
     return { status: 'empty', rows: outcome.rows, bytes: 0, provisional: false, repeatedRows: 0, warnings: [] };
   }
+  // The report is ready and its Microsoft slot released: waiting here costs Microsoft nothing.
+  const releaseLoad = deps.loadGate ? await deps.loadGate.acquire(signal) : () => undefined;
   const dir = await mkdtemp(join(deps.tmpDir, 'msads-run-'));
   try {
     const file = await deps.observer.step('download', attributes, () =>
@@ -368,6 +370,7 @@ async function load(
       warnings: outcome.warnings,
     };
   } finally {
+    releaseLoad();
     await rm(dir, { recursive: true, force: true });
   }
 }

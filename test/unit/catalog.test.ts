@@ -90,7 +90,7 @@ describe('report catalog', () => {
     const tables = (Object.values(schema) as unknown[]).filter((v): v is PgTable => is(v, PgTable)).map((t) => getTableConfig(t).name);
     const catalog = new Set(Object.values(reports).flatMap((def) => def.aggregations.map((a) => tableName(def, a))));
     expect(tables.filter((t) => catalog.has(t))).toEqual([]);
-    expect(tables.sort()).toEqual(['accounts', 'connections', 'report_run_attempts', 'report_runs']);
+    expect(tables.sort()).toEqual(['accounts', 'connections', 'entity_runs', 'entity_sync_state', 'report_run_attempts', 'report_runs']);
   });
 
   it('keeps the bundled WSDL equal to its generator (npm run wsdl rewrites it)', () => {
