@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { SimFault, setupMistakeFault } from './apiErrors.js';
 import { BulkFault, operationError, type OperationError } from './bulkFault.js';
 import { writeBulkZip } from './bulkFile.js';
-import { BulkWorld, DEFAULT_BULK_SHAPE, type BulkRecordType, type BulkShape, type BulkWorldView } from './bulkWorld.js';
+import { BulkWorld, type BulkRecordType, type BulkShape, type BulkWorldView } from './bulkWorld.js';
 import type { ConnectionDirectory, ConnectionState } from './connections.js';
 import { bulkFileVariant, consume, type FaultSwitches } from './faultSwitches.js';
 import { send } from './httpUtil.js';
@@ -97,6 +97,8 @@ const DAY_MS = 86_400_000;
 const REQUEST_LIFETIME_MS = 2 * DAY_MS;
 const MAX_BODY = 64 * 1024;
 const MAX_FILES = 32;
+/** DownloadCampaignsByAccountIds fails for accounts over 4 million keywords (3207, BULK-FACTS §9). */
+const MAX_KEYWORDS = 4_000_000;
 const SAMPLES = {
   DownloadCampaignsByAccountIds: '{"DownloadRequestId":"1767225600000a1b2c3d4e5f60718293a4b5c6d7"}',
   GetBulkDownloadStatus: '{"Errors":null,"ForwardCompatibilityMap":null,"PercentComplete":100,"RequestStatus":"Completed","ResultFileUrl":"https://example/x.zip"}',
@@ -276,6 +278,10 @@ export class BulkService {
     if (accountId !== auth.accountId) {
       throw new BulkFault(1102, { details: `AccountIds[0] (${accountId}) must equal the CustomerAccountId header (${auth.accountId ?? ''}).` });
     }
+    const world = this.world(accountId);
+    if (world.keywordCount() > MAX_KEYWORDS) {
+      throw new BulkFault(3207, { details: world.campaignIds().join(';') });
+    }
     const faults = this.options.faults;
     let outcome: BulkDownload['outcome'] = 'Completed';
     let errors: OperationError[] | null = null;
@@ -304,7 +310,7 @@ export class BulkService {
       readyAt: now + this.options.generationMs,
       outcome,
       errors,
-      world: this.world(accountId).snapshot(),
+      world: world.snapshot(),
     };
     this.#downloads.set(id, download);
     const bulkStats = this.options.bulkStats;
@@ -562,4 +568,3 @@ export function parseDownloadRequest(body: Record<string, unknown>, now: number)
   return { accountId: ids[0] as string, entities: [...new Set(entities as string[])], since };
 }
 
-export { DEFAULT_BULK_SHAPE };

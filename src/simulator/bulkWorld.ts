@@ -499,6 +499,19 @@ export class BulkWorldView {
     return this.base.accountId;
   }
 
+  /** Keywords of the account (base count plus added minus deleted ones), for the 4-million limit. */
+  keywordCount(): number {
+    let n = this.base.keywords;
+    for (const r of this.overlay.added.values()) if (r.type === 'Keyword') n++;
+    for (const d of this.overlay.deleted.values()) if (d.type === 'Keyword') n--;
+    return n;
+  }
+
+  /** Current campaign ids, in file order (3207's Details). */
+  campaignIds(): string[] {
+    return [...this.currentOf('Campaign')].map((r) => r.id);
+  }
+
   /** The current internal record, or undefined when it does not exist or was deleted. */
   protected current(type: BulkRecordType, id: string, parentId = ''): Rec | undefined {
     const key = keyOf(type, id, parentId);

@@ -53,7 +53,7 @@ describe('Bulk call switches', () => {
     const poll = await restPost(statusUrl(sim), { RequestId: id }, restHeaders({ token }));
     expect(poll.status).toBe(429);
     expect(restFaultOf(poll).code).toBe(117);
-    expect((await pollBulk(sim, { token }, id)).RequestStatus).toBe('Completed');
+    expect((await pollBulkUntilDone(sim, { token }, id)).RequestStatus).toBe('Completed');
   });
 
   it('bulkFailedNext: the download ends Failed with Errors and no URL', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULK_HEADERS, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { ACCOUNT, CUSTOMER, FOREIGN_ACCOUNT, OTHER_ACCOUNT, testOptions, tokenFor } from './helpers.js';
-import { downloadBody, downloadBulk, entityRows, pollBulk, postDownload, readBulkZip, statusUrl, submitBulk } from './bulkHelpers.js';
+import { downloadBody, downloadBulk, entityRows, pollBulk, pollBulkUntilDone, postDownload, readBulkZip, statusUrl, submitBulk } from './bulkHelpers.js';
 import { restFaultOf, restHeaders, restPost } from './restHelpers.js';
 
 /** The Bulk REST endpoints (BULK-FACTS §1-§6): strict requests, a full file equal to sim.bulk.entities. */
@@ -28,8 +28,7 @@ describe('DownloadCampaignsByAccountIds and GetBulkDownloadStatus', () => {
     const first = await pollBulk(sim, { token }, id);
     expect(first).toEqual({ Errors: null, ForwardCompatibilityMap: null, PercentComplete: expect.any(Number), RequestStatus: 'InProgress', ResultFileUrl: null });
     expect(first.PercentComplete).toBeLessThan(100);
-    await new Promise((r) => setTimeout(r, 150));
-    const done = await pollBulk(sim, { token }, id);
+    const done = await pollBulkUntilDone(sim, { token }, id);
     expect(done).toMatchObject({ Errors: null, ForwardCompatibilityMap: null, PercentComplete: 100, RequestStatus: 'Completed' });
     expect(done.ResultFileUrl).toMatch(/\/downloads\/bulk\/[0-9a-f]+\?sv=.*&se=.*&sig=/);
     const again = await pollBulk(sim, { token }, id);
@@ -224,6 +223,17 @@ describe('refusals (BULK-FACTS §2, §3, §10)', () => {
       expect((await postDownload(sim, { token }, downloadBody({ LastSyncTimeInUTC: form }))).status, form).toBe(200);
     }
     expect((await postDownload(sim, { token }, { AccountIds: [ACCOUNT], DownloadEntities: ['Keywords'], FormatVersion: '6.0' })).status).toBe(200);
+  });
+
+  it('an account over 4 million keywords: 3207 CampaignServiceAccountTooBigToDownload with its campaign ids', async () => {
+    const huge = await startSimulator(testOptions({ bulkCampaigns: 2, bulkAdGroupsPerCampaign: 1, bulkKeywordsPerAdGroup: 2_000_001 }));
+    try {
+      const answer = await postDownload(huge, { token: await tokenFor(huge) });
+      const campaigns = huge.bulk.entities(ACCOUNT, ['Campaign']).map((c) => c.id);
+      expect(restFaultOf(answer)).toMatchObject({ code: 3207, errorCode: 'CampaignServiceAccountTooBigToDownload', details: campaigns.join(';') });
+    } finally {
+      await huge.close();
+    }
   });
 
   it('GetBulkDownloadStatus: 4201 for an unknown id or another user\'s; unknown members refused', async () => {
