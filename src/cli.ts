@@ -13,6 +13,7 @@ import { registerMigrate } from './cli/migrate.js';
 import { failureLine, UsageError } from './cli/output.js';
 import { registerReconcile } from './cli/reconcile.js';
 import { registerRunOnce } from './cli/runOnce.js';
+import { registerEntities } from './cli/entities.js';
 import { registerRuns } from './cli/runs.js';
 import { registerScheduler } from './cli/scheduler.js';
 import { registerSimulator } from './cli/simulator.js';
@@ -39,6 +40,7 @@ const program = new Command()
 
 registerDemo(program);
 registerRunOnce(program);
+registerEntities(program);
 registerEnqueue(program);
 registerWorker(program);
 registerScheduler(program);

@@ -1,3 +1,4 @@
+import { selectableEntities, type SelectableEntity } from './entities/catalog.js';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -31,10 +32,12 @@ export const MICROSOFT_REST_URLS = {
   production: {
     reporting: 'https://reporting.api.bingads.microsoft.com/Reporting/v13',
     customer: 'https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13',
+    bulk: 'https://bulk.api.bingads.microsoft.com/Bulk/v13',
   },
   sandbox: {
     reporting: 'https://reporting.api.sandbox.bingads.microsoft.com/Reporting/v13',
     customer: 'https://clientcenter.api.sandbox.bingads.microsoft.com/CustomerManagement/v13',
+    bulk: 'https://bulk.api.sandbox.bingads.microsoft.com/Bulk/v13',
   },
 } as const;
 
@@ -141,6 +144,23 @@ export const envSchema = z.object({
     .url()
     .optional()
     .describe('Customer Management REST base URL; the client calls `<base>/User/Query` and `/Accounts/Search` (default by MSADS_ENVIRONMENT: https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13, sandbox https://clientcenter.api.sandbox.bingads.microsoft.com/CustomerManagement/v13).'),
+  MSADS_BULK_REST_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Bulk service REST base URL; the client calls `<base>/Campaigns/DownloadByAccountIds` and `/BulkDownloadStatus/Query` (default by MSADS_ENVIRONMENT: https://bulk.api.bingads.microsoft.com/Bulk/v13, sandbox https://bulk.api.sandbox.bingads.microsoft.com/Bulk/v13).'),
+  ENTITIES: z
+    .string()
+    .default('campaigns,ad_groups,ads,keywords,asset_groups,labels,budgets')
+    .transform((v, ctx) => {
+      const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = names.filter((n) => !(selectableEntities as readonly string[]).includes(n));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `unknown entities ${bad.join(', ')} (known: ${selectableEntities.join(', ')})` });
+      return [...new Set(names)] as SelectableEntity[];
+    })
+    .describe('Entity tables loaded from the Bulk service, comma-separated; empty turns entity loads off. Label associations come with labels.'),
+  BULK_POLL_INTERVAL_MS: int(15_000, 10, 3_600_000).describe('Wait between GetBulkDownloadStatus calls (Microsoft: 15–20 s for accounts well under a million keywords).'),
+  BULK_THROTTLE_WAIT_MS: int(900_000, 10, 3_600_000).describe('Wait after the Bulk throttle 4204 BulkServiceNoMoreCallsPermittedForTheTimePeriod (Microsoft: up to 15 minutes).'),
   MSADS_REPORTING_ENDPOINT: z
     .string()
     .url()
@@ -321,6 +341,7 @@ export interface Config {
     api: MsAdsApi;
     /** REST base URLs (MSADS_API=rest). */
     reportingRestUrl: string;
+    bulkRestUrl: string;
     customerRestUrl: string;
     /** SOAP endpoints and WSDLs (MSADS_API=soap). */
     reportingEndpoint: string;
@@ -347,6 +368,8 @@ export interface Config {
     concurrencyWaitMs: number;
   };
   poll: { initialMs: number; maxMs: number; deadlineMs: number };
+  /** Entity loads from the Bulk service (ENTITIES, BULK_*). */
+  entities: { enabled: SelectableEntity[]; pollIntervalMs: number; throttleWaitMs: number };
   http: { timeoutMs: number };
   limits: { downloadMaxBytes: number; unzippedMaxBytes: number };
   /** Which discovered accounts are loaded. */
@@ -406,6 +429,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       environment: e.MSADS_ENVIRONMENT,
       api: e.MSADS_API,
       reportingRestUrl: e.MSADS_REPORTING_REST_URL ?? MICROSOFT_REST_URLS[e.MSADS_ENVIRONMENT].reporting,
+      bulkRestUrl: e.MSADS_BULK_REST_URL ?? MICROSOFT_REST_URLS[e.MSADS_ENVIRONMENT].bulk,
       customerRestUrl: e.MSADS_CUSTOMER_REST_URL ?? MICROSOFT_REST_URLS[e.MSADS_ENVIRONMENT].customer,
       reportingEndpoint: e.MSADS_REPORTING_ENDPOINT ?? MICROSOFT_ENDPOINTS[e.MSADS_ENVIRONMENT].reporting,
       reportingWsdl: e.MSADS_REPORTING_WSDL ?? bundledReportingWsdl,
@@ -431,6 +455,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrencyWaitMs: e.CONCURRENCY_WAIT_MS,
     },
     poll: { initialMs: e.POLL_INITIAL_MS, maxMs: e.POLL_MAX_MS, deadlineMs: e.POLL_DEADLINE_MS },
+    entities: { enabled: e.ENTITIES, pollIntervalMs: e.BULK_POLL_INTERVAL_MS, throttleWaitMs: e.BULK_THROTTLE_WAIT_MS },
     http: { timeoutMs: e.HTTP_TIMEOUT_MS },
     limits: { downloadMaxBytes: e.DOWNLOAD_MAX_BYTES, unzippedMaxBytes: e.UNZIPPED_MAX_BYTES },
     accounts: {

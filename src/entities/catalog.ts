@@ -208,7 +208,7 @@ export const entityCatalog: readonly EntitySpec[] = [
   },
   {
     name: 'label_associations',
-    downloadEntities: ['CampaignLabels', 'AdGroupLabels', 'KeywordLabels', 'AdLabels'],
+    downloadEntities: ['CampaignLabels', 'AdGroupLabels', 'KeywordLabels', 'ResponsiveSearchAdLabels'],
     recordTypes: ['Campaign Label', 'Ad Group Label', 'Keyword Label', ...AD_TYPES.map((t) => `${t} Label`)],
     description: 'Which label is on which entity: one row per label × entity (entity_type says which table entity_id is in).',
     key: ['label_id', 'entity_type', 'entity_id'],

@@ -38,6 +38,15 @@ const RESUBMIT_CODES = new Set([2100, 2101]);
 /** A file a fresh download may fix; every other ReportFileError reason is the file's content. */
 const RETRYABLE_FILE_REASONS = new Set(['corrupt_zip', 'truncated']);
 
+/**
+ * Bulk: the download needs LastSyncTimeInUTC null (3603 FullSyncRequired, inferred in BULK-FACTS §3.3 for
+ * a sync time past 30 days; 3209 LastSyncTimeTooOld; 3208 in the future): an entity run downloads in full.
+ */
+export const BULK_FULL_SYNC_CODES = new Set([3603, 3208, 3209]);
+/** Bulk's own throttle: "resubmit your request after waiting up to 15 minutes" (BULK-FACTS §9). */
+const BULK_THROTTLE_CODE = 4204;
+const BULK_THROTTLE_WAIT_MS = 900_000;
+
 const CALL_RATE_WAIT_MS = 60_000;
 const CONCURRENCY_WAIT_MS = 30_000;
 
@@ -53,6 +62,7 @@ export function classifyError(err: unknown): Classified {
     // The same codes over SOAP and REST; a REST 429 that says how long to wait may only lengthen the wait.
     if (code === 117) return { ...base, class: 'throttled', waitMs: Math.max(CALL_RATE_WAIT_MS, err.retryAfterMs ?? 0) };
     if (code === 207) return { ...base, class: 'throttled', waitMs: Math.max(CONCURRENCY_WAIT_MS, err.retryAfterMs ?? 0) };
+    if (code === BULK_THROTTLE_CODE) return { ...base, class: 'throttled', waitMs: Math.max(BULK_THROTTLE_WAIT_MS, err.retryAfterMs ?? 0) };
     if (code === 109) return { ...base, class: 'token_expired' };
     if (code === 0) return { ...base, class: 'transient' };
     if (code === 2004) return { ...base, class: 'transient' };

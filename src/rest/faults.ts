@@ -47,7 +47,10 @@ export function parseRestFault(json: unknown): ParsedRestFault | undefined {
   if (!isObject(json)) return undefined;
   const fault = isObject(json.ApplicationFault) ? json.ApplicationFault : json;
   const type = typeof fault.Type === 'string' ? fault.Type : undefined;
-  // No success body has a Type or any of these lists (§5-§8), so either one marks a fault.
+  // No success body of Reporting or Customer Management has a Type or any of these lists (§5-§8), so
+  // either one marks a fault; Bulk's GetBulkDownloadStatus answer is the exception: its Errors belong
+  // to a Failed download (BULK-FACTS §5), not to the call.
+  if (json.RequestStatus !== undefined && json.Type === undefined) return undefined;
   const hasList = ERROR_LISTS.some((name) => Array.isArray(fault[name]));
   if (!(type !== undefined && /Fault(Detail)?$/.test(type)) && !hasList) return undefined;
   const items = ERROR_LISTS.flatMap((name) => (Array.isArray(fault[name]) ? (fault[name] as unknown[]) : []));
