@@ -5,6 +5,7 @@ import { createDatabase } from '../db/client.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { coerceError } from '../errors.js';
 import { createReportQueue } from '../jobs/reportQueue.js';
+import { ENTITY_QUEUE } from '../entities/entityQueue.js';
 import { createSchedulerQueue, enqueueTickNow, registerNightlySchedule, type TickJobData } from '../jobs/schedulerQueue.js';
 import type { Logger } from '../logger.js';
 import { enabledReports } from '../schedule/enabledReports.js';
@@ -22,11 +23,13 @@ export async function runTickOnce(config: Config, logger: Logger): Promise<TickS
   const database = createDatabase(config.databaseUrl, { max: 4, applicationName: 'msads-etl tick' });
   const producer = createRedis(config.redisUrl, 'producer');
   const reportQueue = createReportQueue(producer, config.queuePrefix, config.queues.reports);
+  const entityQueue = createReportQueue(producer, config.queuePrefix, ENTITY_QUEUE);
   try {
     await runMigrations(database.pool, { enabled: config.reports });
     const { lister, discovery } = await createDiscovery(config, logger);
-    return await runTick(tickDeps(config, logger, database.db, lister, discovery, reportQueue));
+    return await runTick({ ...tickDeps(config, logger, database.db, lister, discovery, reportQueue), entityQueue, entities: config.entities.enabled });
   } finally {
+    await entityQueue.close();
     await reportQueue.close();
     producer.disconnect();
     await database.close();
@@ -98,7 +101,9 @@ export async function startSchedulerProcess(
     // A Redis outage is logged once by logRedisAvailability; without a listener BullMQ prints every
     // connection error of a queue to stderr.
     for (const queue of [reportQueue, schedulerQueue]) queue.on('error', () => undefined);
-    const deps = tickDeps(config, logger, database.db, lister, discovery, reportQueue);
+    const entityQueue = createReportQueue(producer, config.queuePrefix, ENTITY_QUEUE);
+    entityQueue.on('error', () => undefined);
+    const deps = { ...tickDeps(config, logger, database.db, lister, discovery, reportQueue), entityQueue, entities: config.entities.enabled };
     await registerNightlySchedule(schedulerQueue, config.schedule);
     const worker = new Worker<TickJobData, TickSummary>(
       config.queues.scheduler,
@@ -159,7 +164,7 @@ export async function startSchedulerProcess(
         if ((await Promise.race([worker.close().then(() => 'closed' as const), timeout])) === 'timeout') await worker.close(true);
         clearTimeout(timer);
         await loop.stop();
-        await Promise.allSettled([reportQueue.close(), schedulerQueue.close()]);
+        await Promise.allSettled([reportQueue.close(), schedulerQueue.close(), entityQueue.close()]);
         producer.disconnect();
         blocking.disconnect();
         await database.close();

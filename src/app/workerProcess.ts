@@ -7,6 +7,9 @@ import { createReportQueue } from '../jobs/reportQueue.js';
 import { createReportWorker } from '../jobs/reportWorker.js';
 import { createSlotWaker } from '../jobs/slotWaker.js';
 import { createLoadGate } from '../jobs/loadGate.js';
+import { createEntityWorker } from '../entities/entityQueue.js';
+import { entityRunDeps } from '../entities/runEntitiesInForeground.js';
+import { createRestBulkApi } from '../rest/bulkClient.js';
 import type { Logger } from '../logger.js';
 import { createRedis, isRedisUnreachable, logRedisAvailability } from './redis.js';
 import { postgresUnreachableMessage } from './processOps.js';
@@ -62,6 +65,28 @@ export async function startWorkerProcess(
     backoffMs: config.worker.backoffMs,
     telemetry: options.telemetry,
   });
+  // Entity jobs (Bulk downloads) on their own queue, a few at a time: one file per account per night.
+  const entityWorker =
+    config.entities.enabled.length > 0
+      ? createEntityWorker(
+          entityRunDeps(workerDeps, createRestBulkApi({ baseUrl: config.msads.bulkRestUrl, timeoutMs: config.http.timeoutMs }), {
+            pollIntervalMs: config.entities.pollIntervalMs,
+            throttleWaitMs: config.entities.throttleWaitMs,
+            attempts: config.worker.attempts,
+            backoffMs: config.worker.backoffMs,
+          }),
+          {
+            connection,
+            prefix: config.queuePrefix,
+            concurrency: Math.min(config.worker.loadConcurrency, 2),
+            lockDurationMs: config.worker.lockDurationMs,
+            stalledIntervalMs: config.worker.stalledIntervalMs,
+          },
+        )
+      : undefined;
+  entityWorker?.on('error', (err) => {
+    if (!isRedisUnreachable(err, config.redisUrl)) logger.error({ err }, 'entity worker error');
+  });
   // BullMQ reports every failed reconnect attempt here; logRedisAvailability has said it once already.
   worker.on('error', (err) => {
     if (!isRedisUnreachable(err, config.redisUrl)) logger.error({ err }, 'worker error');
@@ -80,13 +105,13 @@ export async function startWorkerProcess(
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), graceMs);
       });
-      const result = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+      const result = await Promise.race([Promise.all([worker.close(), entityWorker?.close()]).then(() => 'closed' as const), timedOut]);
       clearTimeout(timer);
       if (result === 'timeout') {
         // Jobs still running are left to the stalled-job check of another worker; their loads roll back.
         logger.warn('grace period over; closing with jobs still running');
         // close(true) still waits for the processor in flight (here: blocked in Postgres), so bound it too.
-        await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 2_000).unref())]);
+        await Promise.race([Promise.all([worker.close(true), entityWorker?.close(true)]), new Promise((r) => setTimeout(r, 2_000).unref())]);
       }
       await Promise.race([slotQueue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
       connection.disconnect();

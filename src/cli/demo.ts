@@ -6,6 +6,7 @@ import { assertRedisReachable, createRedis, redactUrl } from '../app/redis.js';
 import { startWorkerProcess } from '../app/workerProcess.js';
 import { loadConfig, type Config } from '../config.js';
 import { createReportQueue, enqueueReport, PRIORITY } from '../jobs/reportQueue.js';
+import { ENTITY_QUEUE, enqueueEntityJobs, entityJobId } from '../entities/entityQueue.js';
 import type { RunSummary } from '../jobs/reportRun.js';
 import { Secret } from '../secret.js';
 import { demoSimulatorOptions, startSimulator } from '../simulator/index.js';
@@ -45,12 +46,14 @@ export function registerDemo(program: Command): void {
           // Both adapters point at the simulator; MSADS_API (default rest) picks the one that is used.
           reportingRestUrl: sim.urls.reportingRest,
           customerRestUrl: sim.urls.customerRest,
+          bulkRestUrl: sim.urls.bulkRest,
           reportingEndpoint: sim.urls.reporting,
           customerEndpoint: sim.urls.customer,
         },
         // The simulator's URLs replace whatever the environment said, so its endpoint variables do not apply.
         warnings: base.msads.api === 'soap' ? base.warnings.filter((w) => w.startsWith('MSADS_API=soap')) : [],
         poll: { ...base.poll, initialMs: 1_000, maxMs: 5_000 },
+        entities: { ...base.entities, pollIntervalMs: 1_000 },
       };
       const api = config.msads.api === 'rest' ? `REST ${sim.urls.reportingRest}` : `SOAP ${sim.urls.reporting}`;
       process.stdout.write(`Simulator: ${api} (MSADS_API=${config.msads.api})\nDatabase:  ${redactUrl(config.databaseUrl)}\nRedis:     ${redactUrl(config.redisUrl)}\n`);
@@ -98,6 +101,33 @@ export function registerDemo(program: Command): void {
             `  account ${target.accountId}: ${summary.status}, ${summary.rows} rows, ${summary.polls} polls, ReportRequestId ${summary.reportRequestId ?? '-'}\n`,
           );
         }
+        // The entities (campaigns, ad groups, keywords, …) of each account from the Bulk service.
+        if (config.entities.enabled.length > 0) {
+          const entityQueue = createReportQueue(connection, config.queuePrefix, ENTITY_QUEUE);
+          const entityEventsConnection = createRedis(config.redisUrl);
+          const entityEvents = new QueueEvents(ENTITY_QUEUE, { connection: entityEventsConnection, prefix: config.queuePrefix });
+          entityQueue.on('error', () => undefined);
+          entityEvents.on('error', () => undefined);
+          try {
+            await entityEvents.waitUntilReady();
+            const day = new Date().toISOString().slice(0, 10);
+            const targets = simOptions.connections.flatMap((c) => c.accountIds.map((accountId) => ({ connectionId: c.connectionId, customerId: c.customerId, accountId, entities: [...config.entities.enabled] })));
+            // A demo run is manual: a fresh job each time, whatever ran before today.
+            for (const t of targets) await (await entityQueue.getJob(entityJobId(t, day)))?.remove().catch(() => undefined);
+            await enqueueEntityJobs(entityQueue, targets, day, config.worker.attempts);
+            process.stdout.write(`Enqueued ${targets.length} entity downloads (${config.entities.enabled.join(', ')}); waiting…\n`);
+            for (const t of targets) {
+              const job = await entityQueue.getJob(entityJobId(t, day));
+              const result = (await job?.waitUntilFinished(entityEvents, 5 * 60_000)) as { mode: string; tables: Record<string, { inFile: number; changed: number; deleted: number }> } | undefined;
+              const counts = Object.entries(result?.tables ?? {}).map(([table, c]) => `${c.inFile} ${table}`).join(', ');
+              process.stdout.write(`  account ${t.accountId}: ${result?.mode ?? '?'} download, ${counts}\n`);
+            }
+          } finally {
+            await entityEvents.close();
+            entityEventsConnection.disconnect();
+            await entityQueue.close();
+          }
+        }
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         process.stdout.write(
           [
@@ -109,6 +139,7 @@ export function registerDemo(program: Command): void {
             `  psql ${redactUrl(config.databaseUrl)} -c "SELECT time_period, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(spend) AS spend FROM campaign_performance_daily GROUP BY 1 ORDER BY 1"`,
             `  psql ${redactUrl(config.databaseUrl)} -c "SELECT id, account_id, report, window_start, window_end, status, polls, rows, report_request_id FROM report_runs ORDER BY id DESC LIMIT 10"`,
             `  psql ${redactUrl(config.databaseUrl)} -c "SELECT day, campaign_name, spend, clicks, ctr_percent, cpc FROM bi_campaign_daily ORDER BY day, spend DESC LIMIT 20"   # docs/BI.md`,
+            `  psql ${redactUrl(config.databaseUrl)} -c "SELECT c.name, c.status, c.budget, count(k.*) AS keywords FROM campaigns c LEFT JOIN keywords k ON k.account_id = c.account_id AND k.campaign_id = c.id AND NOT k.is_deleted GROUP BY 1, 2, 3 ORDER BY 1"   # entity tables`,
             '',
           ].join('\n'),
         );

@@ -43,7 +43,7 @@ export interface EntityTarget {
   accountId: string;
   entities: readonly SelectableEntity[];
   /** --full: download everything whatever the state says. */
-  full?: boolean;
+  full?: boolean | undefined;
 }
 
 export interface EntityRunDeps {

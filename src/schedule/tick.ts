@@ -10,6 +10,8 @@ import { enqueueReports, PRIORITY } from '../jobs/reportQueue.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionLister } from '../nango/connectionList.js';
 import { planNightly, type PlannedReport } from './planner.js';
+import { enqueueEntityJobs, type EntityJobData } from '../entities/entityQueue.js';
+import type { SelectableEntity } from '../entities/catalog.js';
 
 /**
  * One nightly tick: list the connections in Nango (allow-list applied), leave out the ones an operator
@@ -33,6 +35,9 @@ export interface TickDeps {
   lister: ConnectionLister;
   discovery: DiscoveryDeps;
   reportQueue: Queue;
+  /** Entity jobs (one per connection × account per night) go here; none when ENTITIES is empty. */
+  entityQueue?: Queue | undefined;
+  entities?: readonly SelectableEntity[];
   allowList: readonly string[] | undefined;
   filter: AccountFilter;
   reports: readonly PlannedReport[];
@@ -49,6 +54,8 @@ export interface TickSummary {
   connections: { listed: number; loaded: string[]; needsReauth: string[]; discoveryFailed: string[]; paused: string[] };
   accounts: { discovered: number; filteredOut: number; planned: number };
   jobs: { planned: number; added: number; reAdded: number; alreadyQueued: number };
+  /** Entity jobs planned (one per account of a healthy connection) and how many were new. */
+  entityJobs: { planned: number; added: number; alreadyQueued: number };
   /** Provisional windows read from the ledger, and the planned jobs re-pulling them (enqueued first). */
   provisional: { windows: number; jobs: number };
   warnings: string[];
@@ -103,6 +110,19 @@ async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed
     else if (outcome === 're-added') counts.reAdded++;
     else counts.alreadyQueued++;
   }
+  // One entity job per planned account, beside its report jobs (the same accounts, the same health rules).
+  const entityTargets = new Map<string, EntityJobData>();
+  const entities = deps.entities ?? [];
+  if (deps.entityQueue && entities.length > 0) {
+    for (const j of plan.jobs) {
+      const key = `${j.connectionId}|${j.accountId}`;
+      if (!entityTargets.has(key)) entityTargets.set(key, { connectionId: j.connectionId, customerId: j.customerId, accountId: j.accountId, entities: [...entities] });
+    }
+  }
+  const entityCounts =
+    deps.entityQueue && entityTargets.size > 0
+      ? await enqueueEntityJobs(deps.entityQueue, [...entityTargets.values()], plan.today, deps.attempts)
+      : { added: 0, alreadyQueued: 0 };
   const summary: TickSummary = {
     today: plan.today,
     connections: {
@@ -114,6 +134,7 @@ async function enqueuePlanned(deps: TickDeps, outcomes: RefreshOutcome[], listed
     },
     accounts: { discovered: discovered.length, filteredOut: dropped.length, planned: new Set(plan.jobs.map((j) => `${j.connectionId}|${j.accountId}`)).size },
     jobs: counts,
+    entityJobs: { planned: entityTargets.size, ...entityCounts },
     provisional: { windows: provisional.length, jobs: plan.provisionalJobs },
     warnings: plan.warnings.map((w) => w.message),
   };
