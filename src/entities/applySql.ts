@@ -102,9 +102,11 @@ export function deleteListedSql(spec: EntitySpec): string {
 /** A full file lists every existing entity: what it no longer lists is gone. */
 export function deleteMissingSql(spec: EntitySpec): string {
   const t = ident(spec.name);
-  return `UPDATE ${t} AS t SET ${markDeleted}
+  // Materialized once: inlined, the DISTINCT ON subquery ran once per table row (minutes at 25 k rows).
+  return `WITH f AS MATERIALIZED (${typedRowsSql(spec, false)})
+  UPDATE ${t} AS t SET ${markDeleted}
    WHERE t.account_id = $1::bigint AND NOT t.is_deleted
-     AND NOT EXISTS (SELECT 1 FROM (${typedRowsSql(spec, false)}) f WHERE ${keyMatch(spec, 'f', 't')})`;
+     AND NOT EXISTS (SELECT 1 FROM f WHERE ${keyMatch(spec, 'f', 't')})`;
 }
 
 /** Children of parents this run deleted are deleted with them: Microsoft sends only the deleted campaign's or ad group's own record. */
@@ -132,13 +134,22 @@ export function closeHistorySql(spec: EntitySpec): string {
      AND (c.is_deleted OR (${cols.map((c) => `c.${c}`).join(', ')}) IS DISTINCT FROM (${cols.map((c) => `h.${c}`).join(', ')}))`;
 }
 
-/** Opens a version for every live row this run changed that has no open version. */
+/**
+ * Opens a version for every live row this run changed that has no open version. The open keys are
+ * read first into a materialized CTE: anti-joined in place, the planner (the history table's stats
+ * say empty on a first load) scanned the growing history once per row, minutes at 25 k keywords.
+ */
 export function openHistorySql(spec: EntitySpec): string {
   const cols = names(spec);
   const h = ident(historyTable(spec));
-  return `INSERT INTO ${h} (account_id, ${cols.join(', ')}, is_deleted, deleted_at, run_id, valid_from, valid_to)
+  const key = spec.key.map(ident);
+  return `WITH changed AS MATERIALIZED (
+      SELECT c.* FROM ${ident(spec.name)} c WHERE c.account_id = $1::bigint AND c.run_id = $2::bigint AND NOT c.is_deleted),
+    open AS MATERIALIZED (
+      SELECT ${key.map((k) => `o.${k}`).join(', ')} FROM ${h} o JOIN changed c ON ${keyMatch(spec, 'o', 'c')}
+       WHERE o.account_id = $1::bigint AND o.valid_to IS NULL)
+    INSERT INTO ${h} (account_id, ${cols.join(', ')}, is_deleted, deleted_at, run_id, valid_from, valid_to)
     SELECT c.account_id, ${cols.map((c) => `c.${c}`).join(', ')}, false, NULL, c.run_id, $3::timestamptz, NULL
-      FROM ${ident(spec.name)} c
-     WHERE c.account_id = $1::bigint AND c.run_id = $2::bigint AND NOT c.is_deleted
-       AND NOT EXISTS (SELECT 1 FROM ${h} o WHERE o.account_id = $1::bigint AND ${keyMatch(spec, 'o', 'c')} AND o.valid_to IS NULL)`;
+      FROM changed c
+     WHERE NOT EXISTS (SELECT 1 FROM open o WHERE ${keyMatch(spec, 'o', 'c')})`;
 }
