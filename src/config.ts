@@ -198,8 +198,8 @@ export const envSchema = z.object({
   MSADS_MAX_CONCURRENT_REPORTS: int(20, 1, 1_000).describe(
     'Reports pending at Microsoft at once per developer token × customer to start with. The level then adapts per customer: it grows while Microsoft accepts submits that fill it, backs off on 207 ConcurrentRequestOverLimit and on throttling, and is remembered in Redis for 7 days.',
   ),
-  MSADS_MAX_CONCURRENT_REPORTS_CEILING: int(100, 1, 1_000).describe(
-    'The adaptive concurrency level of a customer never grows above this (at least MSADS_MAX_CONCURRENT_REPORTS).',
+  MSADS_MAX_CONCURRENT_REPORTS_CEILING: z.coerce.number().int().min(1).max(1_000).optional().describe(
+    'The adaptive concurrency level of a customer never grows above this (default: 100, or MSADS_MAX_CONCURRENT_REPORTS when that is higher).',
   ),
   THROTTLE_WAIT_MS: int(60_000, 10, 3_600_000).describe(
     'How long every worker on a developer token × customer waits after 117 CallRateExceeded (Microsoft: 60 s).',
@@ -407,7 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.POLL_INITIAL_MS > e.POLL_MAX_MS) {
     throw new ConfigError('Invalid configuration:\n  POLL_INITIAL_MS: must not exceed POLL_MAX_MS');
   }
-  if (e.MSADS_MAX_CONCURRENT_REPORTS > e.MSADS_MAX_CONCURRENT_REPORTS_CEILING) {
+  if (e.MSADS_MAX_CONCURRENT_REPORTS_CEILING !== undefined && e.MSADS_MAX_CONCURRENT_REPORTS > e.MSADS_MAX_CONCURRENT_REPORTS_CEILING) {
     throw new ConfigError('Invalid configuration:\n  MSADS_MAX_CONCURRENT_REPORTS: must not exceed MSADS_MAX_CONCURRENT_REPORTS_CEILING');
   }
   const reportConfig = loadReportConfig(e.REPORTS, e.REPORTS_FILE);
@@ -449,7 +449,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throttle: {
       callsPerMinute: e.MSADS_CALLS_PER_MINUTE,
       maxConcurrentReports: e.MSADS_MAX_CONCURRENT_REPORTS,
-      maxConcurrentReportsCeiling: e.MSADS_MAX_CONCURRENT_REPORTS_CEILING,
+      maxConcurrentReportsCeiling: e.MSADS_MAX_CONCURRENT_REPORTS_CEILING ?? Math.max(100, e.MSADS_MAX_CONCURRENT_REPORTS),
       penaltyMs: e.THROTTLE_PENALTY_MS,
       callRateWaitMs: e.THROTTLE_WAIT_MS,
       concurrencyWaitMs: e.CONCURRENCY_WAIT_MS,

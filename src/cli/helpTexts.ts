@@ -33,6 +33,16 @@ Examples:
   $ msads-etl run-once --connection acme-prod --customer 1234567 --account 150123456 --from 2026-03-01 --to 2026-03-07
   $ msads-etl run-once --connection acme-prod --report account_performance --aggregation weekly --from 2026-02-01 --to 2026-02-28
 `,
+  entities: `
+Exit codes:
+  0  every account's entities loaded (full or delta; the counts per table are printed)
+  1  an account's entity run failed (its reason is printed), or Postgres or Nango is unreachable
+${USAGE}
+
+Examples:
+  $ msads-etl entities --connection acme-prod
+  $ msads-etl entities --connection acme-prod --customer 1234567 --account 150123456 --full
+`,
   enqueue: `
 Exit codes:
   0  the jobs were added (or were already waiting)

@@ -15,6 +15,22 @@ describe('loadConfig', () => {
     expect(config.msads.reportingWsdl).toMatch(/src\/soap\/wsdl\/ReportingService\.wsdl$/);
   });
 
+  it('starts concurrency at 20 under a ceiling of 100 that a higher start raises; only an explicit lower ceiling is refused', () => {
+    expect(loadConfig({}).throttle).toMatchObject({ maxConcurrentReports: 20, maxConcurrentReportsCeiling: 100 });
+    expect(loadConfig({ MSADS_MAX_CONCURRENT_REPORTS: '300' }).throttle).toMatchObject({ maxConcurrentReports: 300, maxConcurrentReportsCeiling: 300 });
+    expect(loadConfig({ MSADS_MAX_CONCURRENT_REPORTS_CEILING: '40' }).throttle.maxConcurrentReportsCeiling).toBe(40);
+    expect(() => loadConfig({ MSADS_MAX_CONCURRENT_REPORTS: '50', MSADS_MAX_CONCURRENT_REPORTS_CEILING: '40' })).toThrow(ConfigError);
+  });
+
+  it('loads every entity by default; ENTITIES picks some, empty turns them off, an unknown name is refused', () => {
+    expect(loadConfig({}).entities.enabled).toEqual(['campaigns', 'ad_groups', 'ads', 'keywords', 'asset_groups', 'labels', 'budgets']);
+    expect(loadConfig({ ENTITIES: 'keywords, campaigns' }).entities.enabled).toEqual(['keywords', 'campaigns']);
+    expect(loadConfig({ ENTITIES: '' }).entities.enabled).toEqual([]);
+    expect(() => loadConfig({ ENTITIES: 'keyword' })).toThrow(/unknown entities keyword/);
+    expect(loadConfig({}).msads.bulkRestUrl).toBe('https://bulk.api.bingads.microsoft.com/Bulk/v13');
+    expect(loadConfig({ MSADS_ENVIRONMENT: 'sandbox' }).msads.bulkRestUrl).toBe('https://bulk.api.sandbox.bingads.microsoft.com/Bulk/v13');
+  });
+
   it('calls Microsoft over REST by default, at the documented base URLs', () => {
     const config = loadConfig({});
     expect(config.msads.api).toBe('rest');
