@@ -38,16 +38,6 @@ const KNOWN_OTHER_HEADERS = new Set([
   'Landing Page User Experience',
 ]);
 
-/** Types of the headers when a table reads them (the same header has one type wherever it is read). */
-function headerTypes(): Map<string, EntityColumnType> {
-  const types = new Map<string, EntityColumnType>([
-    ['Id', 'bigint'],
-    ['Parent Id', 'bigint'],
-  ]);
-  for (const header of STAGED) if (!types.has(header)) types.set(header, 'text');
-  return types;
-}
-
 const DATE_US = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 const DATE_ISO = /^\d{4}-\d{2}-\d{2}$/;
 const TIME_US = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,7})?)?$/;
@@ -99,8 +89,7 @@ export class BulkToCopy extends Transform {
   private line = 0;
   private pending = '';
   /** The column types a record's own table reads (others are staged as text and never cast). */
-  private readonly typed = new Map<string, Map<string, EntityColumnType>>();
-  private readonly base = headerTypes();
+  private readonly typed = new Map<string, (EntityColumnType | null)[]>();
 
   constructor() {
     super({ writableObjectMode: true, readableObjectMode: false });
@@ -151,13 +140,19 @@ export class BulkToCopy extends Transform {
     this.facts.unknownColumns = names.filter((n) => n !== '' && !known.has(n));
   }
 
-  private typesFor(recordType: string): Map<string, EntityColumnType> | undefined {
+  /** Per staged column, the type its record's table reads it as, or null when that table does not read it. */
+  private typesFor(recordType: string): (EntityColumnType | null)[] | undefined {
     const cached = this.typed.get(recordType);
     if (cached) return cached;
     const spec = specOfRecordType(recordType);
     if (!spec) return undefined;
-    const types = new Map(this.base);
-    for (const c of spec.columns) if (typeof c.header === 'string') types.set(c.header, c.type);
+    const read = new Map<string, EntityColumnType>([
+      ['Id', 'bigint'],
+      ['Parent Id', 'bigint'],
+      ['Status', 'text'],
+    ]);
+    for (const c of spec.columns) if (typeof c.header === 'string') read.set(c.header, c.type);
+    const types = STAGED.map((h) => read.get(h) ?? null);
     this.typed.set(recordType, types);
     return types;
   }
@@ -188,12 +183,17 @@ export class BulkToCopy extends Transform {
     const index = this.index as number[];
     const fields: string[] = [String(this.line), copyField(type)];
     for (let i = 0; i < STAGED.length; i++) {
+      const columnType = types[i] as EntityColumnType | null;
       const at = index[i] as number;
-      const raw = at < 0 ? '' : (record[at] ?? '');
-      const header = STAGED[i] as string;
-      const value = normalise(raw, types.get(header) ?? 'text');
+      // A column this record's table does not read is never cast: staged as NULL, not checked.
+      if (columnType === null || at < 0) {
+        fields.push('\\N');
+        continue;
+      }
+      const raw = record[at] ?? '';
+      const value = normalise(raw, columnType);
       if (value === undefined) {
-        throw new ReportFileError('bad_value', `line ${this.line} (${type}), column "${header}": "${raw.slice(0, 60)}" is not a ${types.get(header)}`);
+        throw new ReportFileError('bad_value', `line ${this.line} (${type}), column "${STAGED[i] as string}": "${raw.slice(0, 60)}" is not a ${columnType}`);
       }
       fields.push(copyField(value));
     }

@@ -117,6 +117,14 @@ async function stage(client: pg.PoolClient, csv: Readable): Promise<BulkFileFact
   return facts;
 }
 
+async function hasUntouchedRows(client: pg.PoolClient, table: string, ctx: ApplyContext): Promise<boolean> {
+  const { rows } = await client.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${table} WHERE account_id = $1 AND NOT is_deleted AND run_id IS DISTINCT FROM $2) AS any`,
+    [ctx.accountId, ctx.runId],
+  );
+  return rows[0]?.any === true;
+}
+
 async function apply(client: pg.PoolClient, target: EntityLoadTarget, facts: BulkFileFacts): Promise<EntityLoadOutcome> {
   if (facts.accountId !== undefined && facts.accountId !== target.accountId) {
     throw new ReportFileError('columns_mismatch', `the bulk file is for account ${facts.accountId}, not ${target.accountId}`);
@@ -136,7 +144,11 @@ async function apply(client: pg.PoolClient, target: EntityLoadTarget, facts: Bul
     const counts: EntityTableCounts = { inFile, changed: 0, deleted: 0 };
     counts.changed = await run(upsertSql(spec), types);
     counts.deleted = await run(deleteListedSql(spec), types);
-    if (target.mode === 'full' && wanted.has(spec.name)) counts.deleted += await run(deleteMissingSql(spec), types);
+    // Only rows this run left alone can be missing from the file; a first load has none (the scan of a
+    // million keys against the file cost 2.6 s for nothing).
+    if (target.mode === 'full' && wanted.has(spec.name) && (await hasUntouchedRows(client, spec.name, ctx))) {
+      counts.deleted += await run(deleteMissingSql(spec), types);
+    }
     tables[spec.name] = counts;
   }
   // Cascade in catalog order, so a deleted campaign reaches its ad groups, then their keywords and ads.
