@@ -57,15 +57,26 @@ export function registerClusterMetrics(registry: Registry, deps: ClusterMetricsD
   }
   async function readPostgres() {
     const now = deps.now();
-    const [ledger, connections, targets] = await Promise.all([
+    const [ledger, connections, targets, entityRuns, entityAccounts] = await Promise.all([
       deps.db.execute<{ report: string; aggregation: string; status: string; error_class: string | null; runs: string }>(sql`
         SELECT report, aggregation, status, error_class, count(*) AS runs
           FROM report_runs WHERE updated_at > now() - make_interval(hours => ${LEDGER_WINDOW_HOURS})
          GROUP BY 1, 2, 3, 4`),
       connectionFreshness(deps.db, { ...deps.freshness, now }),
       targetFreshness(deps.db, { ...deps.freshness, accountFilter: deps.accountFilter, now }),
+      deps.db.execute<{ mode: string; status: string; error_class: string | null; runs: string }>(sql`
+        SELECT mode, status, error_class, count(*) AS runs
+          FROM entity_runs WHERE updated_at > now() - make_interval(hours => ${LEDGER_WINDOW_HOURS})
+         GROUP BY 1, 2, 3`),
+      // Per account: its latest finished entity run and the Sync Time the next delta starts from.
+      deps.db.execute<{ connection_id: string; account_id: string; status: string; sync_age_s: number | null }>(sql`
+        SELECT DISTINCT ON (r.account_id) r.connection_id, r.account_id::text, r.status,
+               extract(epoch FROM ${now.toISOString()}::timestamptz - s.last_sync_time) AS sync_age_s
+          FROM entity_runs r LEFT JOIN entity_sync_state s ON s.account_id = r.account_id
+         WHERE r.status IN ('succeeded', 'failed')
+         ORDER BY r.account_id, r.finished_at DESC NULLS LAST, r.id DESC`),
     ]);
-    return { ledger: ledger.rows, connections, targets };
+    return { ledger: ledger.rows, connections, targets, entityRuns: entityRuns.rows, entityAccounts: entityAccounts.rows };
   }
 
   /** A gauge filled from one source's snapshot; left empty when that source failed this scrape. */
@@ -102,6 +113,28 @@ export function registerClusterMetrics(registry: Registry, deps: ClusterMetricsD
     postgres,
     (set, pg) => {
       for (const r of pg.ledger) set({ report: r.report, aggregation: r.aggregation, status: r.status, error_class: r.error_class ?? 'none' }, Number(r.runs));
+    },
+  );
+
+  gauge(
+    'msads_entity_runs',
+    `Entity runs (entity_runs: Bulk downloads) updated in the last ${LEDGER_WINDOW_HOURS} h, by mode (full, delta), status and error class.`,
+    ['mode', 'status', 'error_class'],
+    postgres,
+    (set, pg) => {
+      for (const r of pg.entityRuns) set({ mode: r.mode, status: r.status, error_class: r.error_class ?? 'none' }, Number(r.runs));
+    },
+  );
+  gauge('msads_entity_failing', 'Per account: 1 when its latest finished entity run failed (a later good run clears it).', ['connection_id', 'account_id'], postgres, (set, pg) => {
+    for (const a of pg.entityAccounts) set({ connection_id: a.connection_id, account_id: a.account_id }, a.status === 'failed' ? 1 : 0);
+  });
+  gauge(
+    'msads_entity_sync_age_seconds',
+    'Per account: seconds since the Sync Time of the last Bulk file loaded (entities are that old at most); a full download is made past 29 days.',
+    ['connection_id', 'account_id'],
+    postgres,
+    (set, pg) => {
+      for (const a of pg.entityAccounts) if (a.sync_age_s !== null) set({ connection_id: a.connection_id, account_id: a.account_id }, Number(a.sync_age_s));
     },
   );
 

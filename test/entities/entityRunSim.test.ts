@@ -1,4 +1,7 @@
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerClusterMetrics } from '../../src/observability/clusterMetrics.js';
+import { sample } from '../helpers/prometheus.js';
 import { createRunDeps } from '../../src/app/runDeps.js';
 import { loadConfig } from '../../src/config.js';
 import { runMigrations } from '../../src/db/migrate.js';
@@ -146,5 +149,18 @@ describe('entity runs against the simulator', () => {
       env.sim.faults.bulkCorruptZip = false;
     }
     expect(await liveIds('keywords')).toEqual(before);
+  });
+
+  it('the metrics cover entity runs: runs by mode and status, the failing account, the age of its Sync Time', async () => {
+    const registry = new Registry();
+    registerClusterMetrics(registry, { queues: [], db: env.db.database.db, freshness: { enabled: [], timeZone: 'UTC' }, now: () => new Date() });
+    const text = await registry.metrics();
+    expect(sample(text, 'msads_entity_runs', { mode: 'delta', status: 'succeeded', error_class: 'none' })).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'msads_entity_runs', { mode: 'full', status: 'failed', error_class: 'transient' })).toBe(1);
+    // The last run of the account failed (the corrupt zip): failing until a good run.
+    expect(sample(text, 'msads_entity_failing', { account_id: target.accountId })).toBe(1);
+    const age = sample(text, 'msads_entity_sync_age_seconds', { account_id: target.accountId });
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(600);
   });
 });
