@@ -9,6 +9,7 @@ import { UsageError } from './output.js';
 import { describeQueue, readQueueState, type QueueReading } from './queueState.js';
 import { buildStatusReport, type StatusReport, type StatusTarget } from './statusReport.js';
 import { targetProblems } from './statusVerdict.js';
+import { listEntityStatus, type EntityStatus } from './entityStatus.js';
 import { formatAge, renderTable, truncate } from './table.js';
 
 /**
@@ -24,6 +25,7 @@ Exit codes:
      the ledger cannot be read (Postgres unreachable).
      Target states: ${targetProblems.join(', ')}.
      Connection states: NEEDS_REAUTH, DISCOVERY_FAILED (discovery fails and no account is known).
+     Entity states (per account, when ENTITIES is set): FAILING, NEVER_LOADED, STALE.
   2  usage or configuration error (unknown option, unknown --connection, invalid variable)
 
 A target is an enabled report × aggregation (REPORTS) of a discovered account the account filters keep.
@@ -63,6 +65,8 @@ export function registerStatus(program: Command): void {
         }
         const now = new Date();
         const [report, queue] = await Promise.all([buildStatusReport(database.db, config, { connectionId: options.connection, now }), readQueueState(config)]);
+        const entities = config.entities.enabled.length === 0 ? [] : await listEntityStatus(database.db, entityAccounts(report), now, report.policy.freshnessMaxLagDays);
+        const entitiesBad = entities.filter((e) => e.state !== 'ok' && e.state !== 'paused');
         if (options.json) {
           const json = {
             today: report.today,
@@ -78,16 +82,41 @@ export function registerStatus(program: Command): void {
             ...(queue.ok ? {} : { queueError: queue.error }),
             connections: report.connections,
             targets: report.targets,
+            entities,
           };
           process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
         } else {
           process.stdout.write(renderStatus(report, queue, config.msads, now, stdoutPaint()));
+          if (entities.length > 0) process.stdout.write(renderEntities(entities, entitiesBad.length, now, stdoutPaint()));
         }
-        process.exitCode = report.exitCode;
+        process.exitCode = entitiesBad.length > 0 ? 1 : report.exitCode;
       } finally {
         await database.close();
       }
     });
+}
+
+/** Each connection × account of the report targets, once (the entity loads are per account). */
+function entityAccounts(report: StatusReport): { connectionId: string; accountId: string; paused: boolean }[] {
+  const seen = new Map<string, { connectionId: string; accountId: string; paused: boolean }>();
+  for (const t of report.targets) seen.set(`${t.connectionId}|${t.accountId}`, { connectionId: t.connectionId, accountId: t.accountId, paused: t.state === 'paused' });
+  return [...seen.values()];
+}
+
+function renderEntities(entities: readonly EntityStatus[], bad: number, now: Date, paint: Paint): string {
+  const table = renderTable(
+    ['CONNECTION', 'ACCOUNT', 'ENTITIES', 'SYNC TIME', 'LAST RUN', 'LAST FAILURE'],
+    entities.map((e) => [
+      e.connectionId,
+      e.accountId,
+      paint(e.state, toneOfState(e.state)),
+      e.lastSyncTime ? `${e.lastSyncTime.toISOString()} (${formatAge(e.lastSyncTime, now)})` : '-',
+      e.lastRun ? `${e.lastRun.id} ${e.lastRun.status} ${e.lastRun.mode} ${formatAge(e.lastRun.finishedAt, now)}` : '-',
+      e.lastRun?.status === 'failed' ? truncate(`[${e.lastRun.errorClass ?? '?'}] ${e.lastRun.message ?? ''}`, 160) : '-',
+    ]),
+  );
+  const verdict = bad === 0 ? paint(`entities: all ok (${entities.filter((e) => e.state === 'ok').length} account(s))`, 'good') : paint(`ATTENTION (exit 1): ${bad} account(s) with entity loads that need attention (ENTITIES)`, 'bad');
+  return ['', table, '', verdict, ''].join('\n');
 }
 
 function summaryCounts(report: StatusReport): Record<string, number> {

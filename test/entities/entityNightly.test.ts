@@ -7,6 +7,7 @@ import { startWorkerProcess, type RunningWorker } from '../../src/app/workerProc
 import { loadConfig, type Config } from '../../src/config.js';
 import { ENTITY_QUEUE, entityJobId } from '../../src/entities/entityQueue.js';
 import { createReportQueue } from '../../src/jobs/reportQueue.js';
+import { runCli } from '../helpers/cli.js';
 import { startE2e, type E2eEnv } from '../helpers/e2e.js';
 
 /** The nightly tick plans one entity job per connection × account; the worker loads them through the queue. */
@@ -61,5 +62,10 @@ describe('entity jobs of the nightly tick', () => {
       const { rows } = await env.db.database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM keywords WHERE account_id = $1 AND NOT is_deleted`, [accountId]);
       expect(rows[0]!.n).toBe(env.sim.bulk.entities(accountId, ['Keyword']).length);
     }
+    // `status` covers them: every account's entities ok, with the Sync Time the next delta starts from.
+    const status = await runCli(['status', '--json'], { ...env.env, ENTITIES: 'campaigns,ad_groups,keywords,labels' });
+    const json = JSON.parse(status.stdout) as { entities: { accountId: string; state: string; lastSyncTime: string | null }[] };
+    expect(json.entities.map((e) => [e.accountId, e.state]).sort()).toEqual(accounts.map((a) => [a, 'ok']).sort());
+    expect(json.entities.every((e) => e.lastSyncTime !== null)).toBe(true);
   });
 });
