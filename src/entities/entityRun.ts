@@ -21,6 +21,7 @@ import type { TokenSource } from '../nango/tokenSource.js';
 import type { BulkApi, BulkCallAuth } from '../ports/bulkApi.js';
 import type { Secret } from '../secret.js';
 import type { CallLimiter } from '../throttle/limiter.js';
+import type { RunObserver } from '../jobs/observer.js';
 import { limiterKey, withJitter } from '../throttle/limiter.js';
 import { downloadEntitiesFor, type EntityName, type SelectableEntity } from './catalog.js';
 import { loadBulkZip, type EntityLoadOutcome } from './loadEntities.js';
@@ -58,12 +59,14 @@ export interface EntityRunDeps {
   httpTimeoutMs: number;
   limits: { downloadMaxBytes: number; unzippedMaxBytes: number };
   settings: { pollIntervalMs: number; throttleWaitMs: number; callRateWaitMs: number; attempts: number; backoffMs: number };
+  /** Metrics and alerts (noopObserver when none). */
+  observer?: RunObserver;
 }
 
 export type EntityOutcome =
   | { kind: 'wait'; runId: number; untilMs: number; reason: 'pending' | 'throttled' | 'limited' | 'backoff' }
   | { kind: 'done'; runId: number; mode: 'full' | 'delta'; outcome: EntityLoadOutcome | null; bytes: number }
-  | { kind: 'failed'; runId: number; error: Error; errorClass: string };
+  | { kind: 'failed'; runId: number; error: Error; errorClass: string; mode?: string };
 
 export interface ModeDecision {
   mode: 'full' | 'delta';
@@ -86,10 +89,20 @@ export function tablesOf(entities: readonly SelectableEntity[]): EntityName[] {
   return [...entities, ...(entities.includes('labels') ? (['label_associations'] as const) : [])];
 }
 
-export async function advanceEntityRun(
-  deps: EntityRunDeps,
-  ctx: { target: EntityTarget; runId: number | undefined; jobId: string | null; lease: string; signal?: AbortSignal; onRun?: (runId: number) => Promise<void> },
-): Promise<EntityOutcome> {
+type AdvanceContext = { target: EntityTarget; runId: number | undefined; jobId: string | null; lease: string; signal?: AbortSignal; onRun?: (runId: number) => Promise<void> };
+
+/** Advances the run as far as it can go now; a run that ends is told to the observer (metrics, alerts). */
+export async function advanceEntityRun(deps: EntityRunDeps, ctx: AdvanceContext): Promise<EntityOutcome> {
+  const outcome = await advance(deps, ctx);
+  const run = (mode: string) => ({ connectionId: ctx.target.connectionId, accountId: ctx.target.accountId, runId: outcome.runId, mode });
+  if (outcome.kind === 'done' && outcome.outcome !== null) deps.observer?.entityRunEnded(run(outcome.mode), 'succeeded');
+  if (outcome.kind === 'failed' && outcome.errorClass !== 'lost') {
+    deps.observer?.entityRunEnded(run(outcome.mode ?? 'delta'), 'failed', { errorClass: outcome.errorClass, message: outcome.error.message });
+  }
+  return outcome;
+}
+
+async function advance(deps: EntityRunDeps, ctx: AdvanceContext): Promise<EntityOutcome> {
   const { db } = deps.database;
   const t = ctx.target;
   const tables = tablesOf(t.entities);
@@ -135,7 +148,7 @@ export async function advanceEntityRun(
         }
         if (status.status === 'Failed') {
           const detail = status.errors.map((e) => `${e.code ?? '?'} ${e.errorCode ?? ''} ${e.message}`.trim()).join('; ');
-          return await fail(deps, ctx.lease, runId, 'generation', new Error(`the bulk download failed at Microsoft (RequestStatus Failed${detail ? `: ${detail}` : ''}); Microsoft suggests fewer entities or trying later`), status.trackingId);
+          return await fail(deps, ctx.lease, run.mode, runId, 'generation', new Error(`the bulk download failed at Microsoft (RequestStatus Failed${detail ? `: ${detail}` : ''}); Microsoft suggests fewer entities or trying later`), status.trackingId);
         }
         await save({ status: 'loading', polls: run.polls + 1, ...(status.trackingId ? { trackingId: status.trackingId } : {}) });
         const done = await downloadAndLoad(deps, ctx, run, status.resultFileUrl, tables);
@@ -170,7 +183,7 @@ export async function advanceEntityRun(
           deps.logger.warn({ runId, errorClass: classified.class, attempt: run.attempt, err: message }, 'entity run attempt failed; retrying');
           return { kind: 'wait', runId, untilMs: deps.now() + withJitter(backoff), reason: 'backoff' };
         }
-        return await fail(deps, ctx.lease, runId, classified.class, coerceError(err), classified.trackingId);
+        return await fail(deps, ctx.lease, run.mode, runId, classified.class, coerceError(err), classified.trackingId);
       }
     }
   } catch (err) {
@@ -179,11 +192,11 @@ export async function advanceEntityRun(
   }
 }
 
-async function fail(deps: EntityRunDeps, lease: string, runId: number, errorClass: string, error: Error, trackingId: string | undefined): Promise<EntityOutcome> {
+async function fail(deps: EntityRunDeps, lease: string, mode: string, runId: number, errorClass: string, error: Error, trackingId: string | undefined): Promise<EntityOutcome> {
   const code = error instanceof MsAdsFaultError ? error.code : undefined;
   await markEntityFailed(deps.database.db, runId, lease, { errorClass, errorCode: code, message: error.message, trackingId });
   deps.logger.error({ runId, errorClass, err: error.message }, 'entity run failed');
-  return { kind: 'failed', runId, error, errorClass };
+  return { kind: 'failed', runId, error, errorClass, mode };
 }
 
 async function openEntityRun(deps: EntityRunDeps, ctx: { target: EntityTarget; runId: number | undefined; jobId: string | null; lease: string; onRun?: (runId: number) => Promise<void> }, tables: readonly string[]): Promise<EntityRun> {

@@ -22,6 +22,7 @@ export function entityRunDeps(
     httpTimeoutMs: deps.httpTimeoutMs,
     limits: deps.limits,
     settings: { ...settings, callRateWaitMs: deps.policy.throttleWaits.callRateMs },
+    observer: deps.observer,
   };
 }
 

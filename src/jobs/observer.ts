@@ -39,6 +39,15 @@ export interface RunObserver {
   loaded(attributes: RunAttributes, rows: number, durationMs: number): void;
   /** One attempt's end: final outcomes and retries, with the error class when it failed. */
   runEnded(attributes: RunAttributes, outcome: RunOutcome, errorClass?: string): void;
+  /** An entity run (Bulk download of one account) ended for good. */
+  entityRunEnded(run: EntityRunAttributes, outcome: 'succeeded' | 'failed', failure?: { errorClass: string; message: string }): void;
+}
+
+export interface EntityRunAttributes {
+  connectionId: string;
+  accountId: string;
+  runId: number;
+  mode: string;
 }
 
 export const noopObserver: RunObserver = {
@@ -50,4 +59,5 @@ export const noopObserver: RunObserver = {
   concurrencyLevel: () => undefined,
   loaded: () => undefined,
   runEnded: () => undefined,
+  entityRunEnded: () => undefined,
 };

@@ -55,6 +55,17 @@ export function createAlertObserver(deps: {
         }),
       );
     },
+    entityRunEnded(run, outcome, failure) {
+      if (outcome !== 'failed' || !failure) return;
+      track(
+        deps.sender.send({
+          key: failure.errorClass === 'auth' ? `connection:${run.connectionId}:credentials` : `connection:${run.connectionId}:entities-failed:${failure.errorClass}`,
+          kind: failure.errorClass === 'auth' ? 'needs_reauth' : 'run_failed',
+          connectionId: run.connectionId,
+          text: alertText.entityRunFailed({ ...run, ...failure, repeatMs: deps.repeatMs }),
+        }),
+      );
+    },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

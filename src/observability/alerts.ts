@@ -92,6 +92,12 @@ export const alertText = {
       `${run.message ? `\n${run.message}` : ''}\nFurther ${run.errorClass} failures of this connection are not announced for ${hours(run.repeatMs)}; see \`msads-etl status\`.`
     );
   },
+  entityRunFailed(run: { connectionId: string; accountId: string; runId: number; mode: string; errorClass: string; message: string; repeatMs: number }): string {
+    return (
+      `:x: msads-etl: an entity load (Bulk, ${run.mode}) failed for good: connection \`${run.connectionId}\`, account ${run.accountId} (entity run ${run.runId}, ${run.errorClass}).` +
+      `\n${run.message}\nFurther ${run.errorClass} entity failures of this connection are not announced for ${hours(run.repeatMs)}; see \`msads-etl status\`.`
+    );
+  },
   stale(connectionId: string, oldestLoadedDay: string, lagDays: number, maxLagDays: number): string {
     return (
       `:hourglass: msads-etl: data of connection \`${connectionId}\` is stale: its stalest report is loaded up to ${oldestLoadedDay}, ` +

@@ -27,5 +27,6 @@ export function fanOut(observers: readonly RunObserver[], onError: (err: unknown
     concurrencyLevel: (customerId, level) => each((o) => o.concurrencyLevel(customerId, level)),
     loaded: (attributes, rows, ms) => each((o) => o.loaded(attributes, rows, ms)),
     runEnded: (attributes, outcome, errorClass) => each((o) => o.runEnded(attributes, outcome, errorClass)),
+    entityRunEnded: (run, outcome, failure) => each((o) => o.entityRunEnded(run, outcome, failure)),
   };
 }

@@ -91,6 +91,7 @@ export function createJobJournal(job: Pick<Job, 'log' | 'updateProgress'>, inner
     },
     polled: (attributes) => inner.polled(attributes),
     concurrencyLevel: (customerId, level) => inner.concurrencyLevel(customerId, level),
+    entityRunEnded: (run, outcome, failure) => inner.entityRunEnded(run, outcome, failure),
     loaded(attributes, rows, durationMs) {
       progress({ rows });
       log(`loaded ${rows} rows in ${durationMs} ms`);

@@ -60,6 +60,12 @@ export function createRunMetrics(registry: Registry): RunObserver {
     labelNames: ['customer_id'] as const,
     registers,
   });
+  const entityRuns = new Counter({
+    name: 'msads_entity_runs_total',
+    help: 'Entity runs (Bulk downloads of one account) that ended, by mode (full, delta), outcome and error class.',
+    labelNames: ['mode', 'outcome', 'error_class'] as const,
+    registers,
+  });
   const throttles = new Counter({
     name: 'msads_throttles_total',
     help: 'Waits because Microsoft throttled (117, 207, HTTP 429) or our shared limiter said so.',
@@ -114,6 +120,9 @@ export function createRunMetrics(registry: Registry): RunObserver {
     },
     throttled(source, attributes) {
       throttles.inc({ source, code: attributes.code === undefined ? 'none' : String(attributes.code) });
+    },
+    entityRunEnded(run, outcome, failure) {
+      entityRuns.inc({ mode: run.mode, outcome, error_class: failure?.errorClass ?? 'none' });
     },
     concurrencyLevel(customerId, value) {
       level.set({ customer_id: customerId }, value);

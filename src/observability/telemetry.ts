@@ -139,6 +139,7 @@ export function createOtelObserver(tracer: Tracer, meter: Meter): RunObserver {
     },
     // The level is a Prometheus gauge (runMetrics.ts); OTel export of gauges is not set up here.
     concurrencyLevel: () => undefined,
+    entityRunEnded: () => undefined,
     polled(attributes) {
       polls.add(1, { 'msads.report': attributes.report, 'msads.aggregation': attributes.aggregation });
     },

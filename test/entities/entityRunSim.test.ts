@@ -2,6 +2,9 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerClusterMetrics } from '../../src/observability/clusterMetrics.js';
 import { sample } from '../helpers/prometheus.js';
+import { noopObserver } from '../../src/jobs/observer.js';
+import { createAlertObserver } from '../../src/observability/alertObserver.js';
+import type { Alert } from '../../src/observability/alerts.js';
 import { createRunDeps } from '../../src/app/runDeps.js';
 import { loadConfig } from '../../src/config.js';
 import { runMigrations } from '../../src/db/migrate.js';
@@ -162,5 +165,23 @@ describe('entity runs against the simulator', () => {
     const age = sample(text, 'msads_entity_sync_age_seconds', { account_id: target.accountId });
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(600);
+  });
+
+  it('a run that ends tells the observer: an entity failure raises one alert per connection and class', async () => {
+    const sent: Alert[] = [];
+    const alerts = createAlertObserver({ sender: { send: async (a) => (sent.push(a), 'sent') }, db: env.db.database.db, repeatMs: 3_600_000, logger: env.logger });
+    const ended: string[] = [];
+    const observed = { ...deps, observer: { ...noopObserver, entityRunEnded: (run: Parameters<typeof alerts.entityRunEnded>[0], outcome: 'succeeded' | 'failed', failure?: { errorClass: string; message: string }) => {
+      ended.push(`${run.accountId} ${outcome}`);
+      alerts.entityRunEnded(run, outcome, failure);
+    } } };
+    env.sim.faults.bulkFailedNext = 1;
+    expect((await runEntitiesInForeground(observed, target)).kind).toBe('failed');
+    expect((await runEntitiesInForeground(observed, target)).kind).toBe('done');
+    await alerts.idle();
+    expect(ended).toEqual([`${target.accountId} failed`, `${target.accountId} succeeded`]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: 'run_failed', connectionId: target.connectionId, key: `connection:${target.connectionId}:entities-failed:generation` });
+    expect(String(sent[0]!.text)).toContain(`account ${target.accountId}`);
   });
 });
