@@ -41,7 +41,22 @@ export interface ProcessObservability {
 
 export function createProcessObservability(config: Config, logger: Logger, options: { alerts?: boolean; processMetrics?: boolean } = {}): ProcessObservability {
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // Busy share of the event loop between two scrapes (prom-client's defaults have lag, not this):
+    // near 1 means the process itself, not Redis, Postgres or Microsoft, is the bottleneck.
+    let last = performance.eventLoopUtilization();
+    new Gauge({
+      name: 'msads_event_loop_utilization',
+      help: 'Share of time the event loop was busy since the previous scrape (0–1; perf_hooks eventLoopUtilization).',
+      registers: [registry],
+      collect() {
+        const now = performance.eventLoopUtilization();
+        this.set(performance.eventLoopUtilization(now, last).utilization);
+        last = now;
+      },
+    });
+  }
   // The configured threshold, so the shipped alert rules compare lags with FRESHNESS_MAX_LAG_DAYS
   // rather than a number copied into them.
   new Gauge({

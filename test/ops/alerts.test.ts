@@ -126,6 +126,13 @@ describe('alerts', () => {
     expect(env.logs.join('\n')).not.toContain('secret-part');
   });
 
+  it('serves the event-loop utilisation since the last scrape, a share between 0 and 1', async () => {
+    const line = (await workerObs.registry.metrics()).split('\n').find((l) => l.startsWith('msads_event_loop_utilization '));
+    const value = Number(line?.split(' ')[1]);
+    expect(value).toBeGreaterThanOrEqual(0);
+    expect(value).toBeLessThanOrEqual(1);
+  });
+
   it('a failed delivery gives the condition back, so the next check delivers it', async () => {
     await env.db.database.pool.query(
       `INSERT INTO report_runs (connection_id, customer_id, account_id, report, aggregation, window_start, window_end, status, api, finished_at)
