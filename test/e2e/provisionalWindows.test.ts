@@ -103,7 +103,7 @@ describe('provisional windows', () => {
   it('the CLI shows a PROVISIONAL column and a summary line; provisional alone does not fail it', async () => {
     // The seeded days are fixed (March 2026): a lag and lookback wide enough that only the provisional
     // windows and the failure are judged here (statusCli.test.ts covers BEHIND and PROVISIONAL_EXPIRED).
-    const env = { DATABASE_URL: db.url, REPORTS: 'campaign_performance:daily', FRESHNESS_MAX_LAG_DAYS: '365', LOOKBACK_DAYS: '1095' };
+    const env = { DATABASE_URL: db.url, REPORTS: 'campaign_performance:daily', ENTITIES: '', FRESHNESS_MAX_LAG_DAYS: '365', LOOKBACK_DAYS: '1095' };
     const all = await runCli(['status'], env);
     // 101's latest run failed, so status fails for that, not for the provisional windows.
     expect(all.code).toBe(1);

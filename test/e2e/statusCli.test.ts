@@ -80,7 +80,8 @@ interface StatusJson {
 
 beforeAll(async () => {
   db = await createTestDatabase('statuscli');
-  env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: redisPrefix.prefix, REPORTS };
+  // The report targets' verdicts; the entity part is tested below and in test/entities.
+  env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: redisPrefix.prefix, REPORTS, ENTITIES: '' };
 
   // 10 targets (5 accounts × 2 reports), 2 of them loaded; one more has its first run pending at Microsoft.
   await connection('conn-ten');
@@ -198,6 +199,15 @@ describe('status exit codes', () => {
     expect(plain(ok.stdout)).toContain('all ok: 2 report target(s) loaded and fresh');
     const all = await status([]);
     expect(all.code).toBe(1);
+  });
+
+  it('with ENTITIES set, accounts whose entities were never loaded need attention too', async () => {
+    const result = await status(['--connection', 'conn-ok'], { ENTITIES: 'campaigns' });
+    expect(result.code).toBe(1);
+    const out = plain(result.stdout);
+    expect(out).toContain('all ok: 2 report target(s) loaded and fresh');
+    expect(out).toMatch(/conn-ok\s+\d+\s+NEVER_LOADED/);
+    expect(out).toContain('ATTENTION (exit 1): 1 account(s) with entity loads that need attention (ENTITIES)');
   });
 
   it('an unknown --connection is a usage error (exit 2) naming the known ones', async () => {
