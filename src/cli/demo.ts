@@ -120,7 +120,7 @@ export function registerDemo(program: Command): void {
               const job = await entityQueue.getJob(entityJobId(t, day));
               const result = (await job?.waitUntilFinished(entityEvents, 5 * 60_000)) as { mode: string; tables: Record<string, { inFile: number; changed: number; deleted: number }> } | undefined;
               const counts = Object.entries(result?.tables ?? {}).map(([table, c]) => `${c.inFile} ${table}`).join(', ');
-              process.stdout.write(`  account ${t.accountId}: ${result?.mode ?? '?'} download, ${counts}\n`);
+              process.stdout.write(`  account ${t.accountId}: ${result?.mode ?? '?'} download, ${counts || 'nothing changed since the last file'}\n`);
             }
           } finally {
             await entityEvents.close();
