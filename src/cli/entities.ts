@@ -5,18 +5,13 @@ import { runMigrations } from '../db/migrate.js';
 import { entityRunDeps, runEntitiesInForeground } from '../entities/runEntitiesInForeground.js';
 import { createRestBulkApi } from '../rest/bulkClient.js';
 import { cliLogger } from './output.js';
+import { metadataIds } from './targetOptions.js';
 
 interface EntitiesOptions {
   connection: string;
   customer?: string;
   account?: string[];
   full?: boolean;
-}
-
-function metadataIds(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
-  if (typeof value === 'string' || typeof value === 'number') return String(value).split(',').map((v) => v.trim()).filter(Boolean);
-  return [];
 }
 
 /** `msads-etl entities`: the entity run of each account now, in the foreground, like run-once. */

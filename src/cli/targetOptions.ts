@@ -28,7 +28,8 @@ export function addTargetOptions(command: Command): Command {
     .requiredOption('--to <YYYY-MM-DD>', 'last day of the window (inclusive)');
 }
 
-function metadataIds(value: unknown): string[] {
+/** Ids from a Nango metadata value: an array, or a comma-separated string or number. */
+export function metadataIds(value: unknown): string[] {
   if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
   if (typeof value === 'string' || typeof value === 'number') return String(value).split(',').map((v) => v.trim()).filter(Boolean);
   return [];

@@ -12,8 +12,6 @@
 export type SubmitOutcome = 'accepted' | 'over_limit' | 'throttled';
 
 export interface LevelBounds {
-  /** Where a customer without a learned level starts (MSADS_MAX_CONCURRENT_REPORTS). */
-  initial: number;
   /** Never above this (MSADS_MAX_CONCURRENT_REPORTS_CEILING). */
   ceiling: number;
 }

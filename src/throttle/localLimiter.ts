@@ -15,7 +15,7 @@ export function createLocalLimiter(settings: LimiterSettings, now: () => number 
   const cooldowns = new Map<string, number>();
   const penalties = new Map<string, { factor: number; until: number }>();
   const levels = new Map<string, { level: number; holdUntil: number }>();
-  const bounds = { initial: settings.maxConcurrentReports, ceiling: settings.maxConcurrentReportsCeiling };
+  const bounds = { ceiling: settings.maxConcurrentReportsCeiling };
   const levelOf = (key: string) => clampLevel(levels.get(key)?.level ?? settings.maxConcurrentReports, bounds);
   const held = (key: string) => {
     const slotsOfKey = slots.get(key) ?? new Map<number, number>();

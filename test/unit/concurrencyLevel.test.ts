@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextConcurrencyLevel } from '../../src/throttle/concurrencyLevel.js';
 
-const bounds = { initial: 20, ceiling: 100 };
+const bounds = { ceiling: 100 };
 
 describe('nextConcurrencyLevel', () => {
   it('grows by one when an accepted submit filled the level, and only then', () => {
