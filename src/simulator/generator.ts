@@ -188,24 +188,32 @@ export interface GeneratedRow {
 
 /** Yields the rows of a report in a stable order. Memory stays flat however many rows it yields. */
 export function* generateRows(options: GenerateOptions): Generator<GeneratedRow> {
-  const columns = options.columns;
-  const columnSet = new Set(columns);
-  const shape = options.shape ?? DEFAULT_SHAPE;
-  const currency = options.currencyCode ?? defaultCurrencyCode(options.accountId);
-  const dimensionNames = columns.filter((c) => DIMENSIONS[c] !== undefined);
-  const combos = cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? [])).filter((c) => plausible(dimensionNames, c));
-  const ents = entities(options.accountId, columnSet, shape);
+  const { periods, ents, combos, cells } = plan(options);
   const seedHash = hash(`${options.seed}|${options.accountId}`);
-  const accountNumber = `F${(hash(options.accountId) % 10_000_000).toString().padStart(7, '0')}`;
-  const getters = columns.map((column) => column);
-
-  for (const period of timePeriods(options.aggregation, options.from, options.to)) {
+  const f: RowFacts = {
+    period: '',
+    entity: 0,
+    ent: ents[0] as Entity,
+    combo: [],
+    impressions: 0,
+    clicks: 0,
+    spendCents: 0,
+    conversionsHundredths: 0,
+    revenueCents: 0,
+    scoreKnown: false,
+    shareKnown: false,
+    rand: Math.random,
+  };
+  for (const period of periods) {
     const periodHash = hash(period) ^ seedHash;
+    f.period = period;
     for (let e = 0; e < ents.length; e++) {
-      const ent = ents[e] as Entity;
+      f.entity = e;
+      f.ent = ents[e] as Entity;
       for (let d = 0; d < combos.length; d++) {
-        const combo = combos[d] as string[];
+        f.combo = combos[d] as string[];
         const rand = prng(periodHash ^ Math.imul(e + 1, 0x9e3779b1) ^ Math.imul(d + 1, 0x85ebca6b));
+        f.rand = rand;
         // Roughly one row in six has no impressions but still a click (Microsoft attributes clicks to
         // impressions outside the period), which exercises zero division in the rates.
         const impressions = rand() < 0.15 ? 0 : Math.floor(rand() * 5_000) + 1;
@@ -213,45 +221,54 @@ export function* generateRows(options: GenerateOptions): Generator<GeneratedRow>
         const cpcCents = 20 + Math.floor(rand() * 280);
         const spendCents = clicks * cpcCents;
         const conversionsHundredths = clicks === 0 ? 0 : Math.floor(clicks * rand() * 12);
-        const revenueCents = Math.floor(conversionsHundredths * (15 + rand() * 60));
-        const scoreKnown = rand() > 0.2;
-        const shareKnown = rand() > 0.25;
-        const values: string[] = new Array(getters.length);
-        for (let i = 0; i < getters.length; i++) {
-          const column = getters[i] as string;
-          const dimIndex = dimensionNames.indexOf(column);
-          if (dimIndex >= 0) {
-            values[i] = combo[dimIndex] as string;
-            continue;
-          }
-          values[i] = valueFor(column, {
-            period,
-            ent,
-            options,
-            accountNumber,
-            currency,
-            impressions,
-            clicks,
-            spendCents,
-            conversionsHundredths,
-            revenueCents,
-            scoreKnown,
-            shareKnown,
-            rand,
-          });
-        }
+        f.impressions = impressions;
+        f.clicks = clicks;
+        f.spendCents = spendCents;
+        f.conversionsHundredths = conversionsHundredths;
+        f.revenueCents = Math.floor(conversionsHundredths * (15 + rand() * 60));
+        f.scoreKnown = rand() > 0.2;
+        f.shareKnown = rand() > 0.25;
+        // In column order: cells that draw from rand draw in the same order as they always have.
+        const values: string[] = new Array(cells.length);
+        for (let i = 0; i < cells.length; i++) values[i] = (cells[i] as Cell)(f);
         yield { values, timePeriod: period, impressions, clicks, spendCents };
       }
     }
   }
 }
 
+/** How many rows generateRows yields for these options, without generating them (periods × entities × combinations). */
+export function countRows(options: GenerateOptions): number {
+  const { periods, ents, combos } = plan(options);
+  return periods.length * ents.length * combos.length;
+}
+
+/** What a file's rows fan out over, and how each column's cell is made: worked out once per file, not per cell. */
+function plan(options: GenerateOptions): { periods: string[]; ents: Entity[]; combos: string[][]; cells: Cell[] } {
+  const columns = options.columns;
+  const shape = options.shape ?? DEFAULT_SHAPE;
+  const dimensionNames = columns.filter((c) => DIMENSIONS[c] !== undefined);
+  const combos = cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? [])).filter((c) => plausible(dimensionNames, c));
+  const ents = entities(options.accountId, new Set(columns), shape);
+  const context: CellContext = {
+    options,
+    ents,
+    accountNumber: `F${(hash(options.accountId) % 10_000_000).toString().padStart(7, '0')}`,
+    currency: options.currencyCode ?? defaultCurrencyCode(options.accountId),
+  };
+  const cells = columns.map((column): Cell => {
+    const dimIndex = dimensionNames.indexOf(column);
+    return dimIndex >= 0 ? (f) => f.combo[dimIndex] as string : cellFor(column, context);
+  });
+  return { periods: timePeriods(options.aggregation, options.from, options.to), ents, combos, cells };
+}
+
 interface RowFacts {
   period: string;
+  /** Index of `ent` in the file's entities. */
+  entity: number;
   ent: Entity;
-  options: GenerateOptions;
-  accountNumber: string;
-  currency: string;
+  combo: readonly string[];
   impressions: number;
   clicks: number;
   spendCents: number;
@@ -262,100 +279,120 @@ interface RowFacts {
   rand: () => number;
 }
 
-function valueFor(column: string, f: RowFacts): string {
-  const conversions = f.conversionsHundredths / 100;
+type Cell = (f: RowFacts) => string;
+
+interface CellContext {
+  options: GenerateOptions;
+  ents: readonly Entity[];
+  accountNumber: string;
+  currency: string;
+}
+
+const constant = (value: string): Cell => () => value;
+
+/** A cell that depends on the column and the entity only: one value per entity, made once. */
+function perEntity(ents: readonly Entity[], value: (ent: Entity) => string): Cell {
+  const values = ents.map(value);
+  return (f) => values[f.entity] as string;
+}
+
+function cellFor(column: string, c: CellContext): Cell {
+  const conversions = (f: RowFacts) => f.conversionsHundredths / 100;
   switch (column) {
     case 'TimePeriod':
-      return f.period;
+      return (f) => f.period;
     case 'AccountId':
-      return f.options.accountId;
+      return constant(c.options.accountId);
     case 'AccountName':
-      return `Account ${f.options.accountId}`;
+      return constant(`Account ${c.options.accountId}`);
     case 'AccountNumber':
-      return f.accountNumber;
+      return constant(c.accountNumber);
     case 'AccountStatus':
     case 'CampaignStatus':
     case 'AdGroupStatus':
     case 'KeywordStatus':
     case 'AdStatus':
-      return 'Active';
+      return constant('Active');
     case 'CampaignId':
-      return f.ent.campaignId;
+      return (f) => f.ent.campaignId;
     case 'CampaignName':
-      return f.ent.campaignName;
+      return (f) => f.ent.campaignName;
     case 'CampaignType':
-      return 'Search & content';
+      return constant('Search & content');
     case 'AdGroupId':
-      return f.ent.adGroupId;
+      return (f) => f.ent.adGroupId;
     case 'AdGroupName':
-      return f.ent.adGroupName;
+      return (f) => f.ent.adGroupName;
     case 'KeywordId':
-      return f.ent.keywordId;
+      return (f) => f.ent.keywordId;
     case 'Keyword':
-      return f.ent.keyword;
+      return (f) => f.ent.keyword;
     case 'CurrencyCode':
-      return f.currency;
-    case 'Date': {
+      return constant(c.currency);
+    case 'Date':
       // BudgetSummary's day, in the M/D/YYYY form it has been seen in.
-      const [y, m, d] = f.period.split('-');
-      return `${Number(m)}/${Number(d)}/${y}`;
-    }
+      return (f) => {
+        const [y, m, d] = f.period.split('-');
+        return `${Number(m)}/${Number(d)}/${y}`;
+      };
     case 'DailySpend':
-      return money(f.spendCents);
+      return (f) => money(f.spendCents);
     case 'Impressions':
-      return String(f.impressions);
+      return (f) => String(f.impressions);
     case 'Clicks':
-      return String(f.clicks);
+      return (f) => String(f.clicks);
     case 'Spend':
-      return money(f.spendCents);
+      return (f) => money(f.spendCents);
     case 'Ctr':
-      return pct(f.impressions === 0 ? 0 : (f.clicks / f.impressions) * 100);
+      return (f) => pct(f.impressions === 0 ? 0 : (f.clicks / f.impressions) * 100);
     case 'AverageCpc':
-      return money(f.clicks === 0 ? 0 : Math.round(f.spendCents / f.clicks));
+      return (f) => money(f.clicks === 0 ? 0 : Math.round(f.spendCents / f.clicks));
     case 'Conversions':
     case 'AllConversions':
-      return conversions.toFixed(2);
+      return (f) => conversions(f).toFixed(2);
     case 'ConversionRate':
-      return f.clicks === 0 ? '' : pct((conversions / f.clicks) * 100);
+      return (f) => (f.clicks === 0 ? '' : pct((conversions(f) / f.clicks) * 100));
     case 'CostPerConversion':
-      return f.conversionsHundredths === 0 ? '' : money(Math.round((f.spendCents * 100) / f.conversionsHundredths));
+      return (f) => (f.conversionsHundredths === 0 ? '' : money(Math.round((f.spendCents * 100) / f.conversionsHundredths)));
     case 'Revenue':
     case 'AllRevenue':
-      return money(f.revenueCents);
+      return (f) => money(f.revenueCents);
     case 'ReturnOnAdSpend':
-      return f.spendCents === 0 ? '' : ((f.revenueCents / f.spendCents) * 100).toFixed(2);
+      return (f) => (f.spendCents === 0 ? '' : ((f.revenueCents / f.spendCents) * 100).toFixed(2));
     case 'ViewThroughConversions':
-      return String(Math.floor(f.rand() * 3));
+      return (f) => String(Math.floor(f.rand() * 3));
     case 'Assists':
-      return String(Math.floor(f.rand() * 4));
+      return (f) => String(Math.floor(f.rand() * 4));
     case 'QualityScore':
     case 'HistoricalQualityScore':
-      return f.scoreKnown ? String(1 + Math.floor(f.rand() * 10)) : '--';
+      return (f) => (f.scoreKnown ? String(1 + Math.floor(f.rand() * 10)) : '--');
     default:
       if (QUALITY_SCORE_COLUMNS.has(column) || HISTORICAL_SCORE_COLUMNS.has(column)) {
-        return f.scoreKnown ? String(1 + Math.floor(f.rand() * 3)) : '--';
+        return (f) => (f.scoreKnown ? String(1 + Math.floor(f.rand() * 3)) : '--');
       }
       // Microsoft serves impression shares by hour without error, with values to ignore: empty here.
-      if (IMPRESSION_SHARE_COLUMNS.has(column) && (f.options.aggregation === 'Hourly' || f.options.aggregation === 'HourOfDay')) return '';
-      return genericValue(column, f);
+      if (IMPRESSION_SHARE_COLUMNS.has(column) && (c.options.aggregation === 'Hourly' || c.options.aggregation === 'HourOfDay')) return constant('');
+      return genericCell(column, c);
   }
 }
 
-function genericValue(column: string, f: RowFacts): string {
+function genericCell(column: string, c: CellContext): Cell {
   const spec = columnSpec(column);
   switch (spec.type) {
     case 'bigint':
-      return spec.role === 'attribute' ? String(1_000_000 + (hash(column + f.ent.keywordId) % 1_000_000)) : String(Math.floor(f.rand() * 100));
+      return spec.role === 'attribute'
+        ? perEntity(c.ents, (ent) => String(1_000_000 + (hash(column + ent.keywordId) % 1_000_000)))
+        : (f) => String(Math.floor(f.rand() * 100));
     case 'numeric':
-      return (f.rand() * 100).toFixed(2);
+      return (f) => (f.rand() * 100).toFixed(2);
     case 'percent':
-      return f.shareKnown ? pct(f.rand() * 100) : '';
+      return (f) => (f.shareKnown ? pct(f.rand() * 100) : '');
     case 'date':
-      return f.period.slice(0, 10);
+      return (f) => f.period.slice(0, 10);
     case 'timePeriod':
-      return f.period;
+      return (f) => f.period;
     case 'text':
-      return `${column} ${hash(column + f.ent.campaignId) % 100}`;
+      return perEntity(c.ents, (ent) => `${column} ${hash(column + ent.campaignId) % 100}`);
   }
 }
 
