@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { accounts, finalRunStatuses, isFinalStatus, reportRunAttempts, reportRuns, type RunStatus } from './schema.js';
 import type { MsAdsApi } from '../ports/msadsApi.js';
 import type { Db } from './client.js';
+import { runStatements } from './runStatements.js';
 
 /**
  * Run-ledger operations. The database handle is always the first parameter.
@@ -44,30 +45,26 @@ export async function createRun(
   target: RunTarget,
   opts: { jobId: string | null; api: MsAdsApi; lease: string; retryOf?: number | undefined },
 ): Promise<ReportRun> {
-  const [row] = await db
-    .insert(reportRuns)
-    .values({
-      connectionId: target.connectionId,
-      customerId: Number(target.customerId),
-      accountId: Number(target.accountId),
-      report: target.report,
-      aggregation: target.aggregation,
-      windowStart: target.from,
-      windowEnd: target.to,
-      status: 'submitting',
-      api: opts.api,
-      jobId: opts.jobId,
-      lease: opts.lease,
-      retryOf: opts.retryOf ?? null,
-    })
-    .returning();
+  const [row] = await runStatements(db).createRun.execute({
+    connectionId: target.connectionId,
+    customerId: Number(target.customerId),
+    accountId: Number(target.accountId),
+    report: target.report,
+    aggregation: target.aggregation,
+    windowStart: target.from,
+    windowEnd: target.to,
+    api: opts.api,
+    jobId: opts.jobId,
+    lease: opts.lease,
+    retryOf: opts.retryOf ?? null,
+  });
   if (!row) throw new Error('report_runs insert returned no row');
   await openAttempt(db, row.id, 1, opts.jobId);
   return row;
 }
 
 export async function getRun(db: Db, runId: number): Promise<ReportRun | undefined> {
-  const [row] = await db.select().from(reportRuns).where(eq(reportRuns.id, runId));
+  const [row] = await runStatements(db).getRun.execute({ runId });
   return row;
 }
 
@@ -76,12 +73,7 @@ export async function getRun(db: Db, runId: number): Promise<ReportRun | undefin
  * run id (or was re-enqueued after Redis lost it) continues that run instead of starting a second one.
  */
 export async function findOpenRunOfJob(db: Db, jobId: string): Promise<ReportRun | undefined> {
-  const [row] = await db
-    .select()
-    .from(reportRuns)
-    .where(and(eq(reportRuns.jobId, jobId), isNotNull(reportRuns.jobId), notFinal))
-    .orderBy(desc(reportRuns.id))
-    .limit(1);
+  const [row] = await runStatements(db).openRunOfJob.execute({ jobId });
   return row;
 }
 
@@ -90,11 +82,7 @@ export async function findOpenRunOfJob(db: Db, jobId: string): Promise<ReportRun
  * it is now either way; a final row comes back unchanged.
  */
 export async function claimRun(db: Db, runId: number, lease: string, jobId: string | null): Promise<ReportRun | undefined> {
-  const [row] = await db
-    .update(reportRuns)
-    .set({ lease, ...(jobId !== null ? { jobId } : {}), updatedAt: sql`now()` })
-    .where(and(eq(reportRuns.id, runId), notFinal))
-    .returning();
+  const [row] = await runStatements(db).claimRun.execute({ runId, lease, jobId });
   if (row) {
     await openAttempt(db, row.id, row.attempt, jobId);
     return row;
@@ -103,7 +91,7 @@ export async function claimRun(db: Db, runId: number, lease: string, jobId: stri
 }
 
 async function openAttempt(db: Db, runId: number, attempt: number, jobId: string | null): Promise<void> {
-  await db.insert(reportRunAttempts).values({ runId, attempt, jobId }).onConflictDoNothing();
+  await runStatements(db).openAttempt.execute({ runId, attempt, jobId });
 }
 
 /** The progress a run keeps in the ledger, so whoever resumes it resumes from Postgres. */
@@ -126,12 +114,24 @@ export interface RunProgressFields {
 }
 
 export async function saveProgress(db: Db, runId: number, lease: string, fields: RunProgressFields): Promise<void> {
-  const { trackingId, ...rest } = fields;
-  const rows = await db
-    .update(reportRuns)
-    .set({ ...rest, ...(trackingId ? { trackingId } : {}), updatedAt: sql`now()` })
-    .where(fenced(runId, lease))
-    .returning({ id: reportRuns.id });
+  const rows = await runStatements(db).saveProgress.execute({
+    runId,
+    lease,
+    status: fields.status,
+    api: fields.api,
+    reportRequestId: fields.reportRequestId,
+    submittedAt: fields.submittedAt,
+    submits: fields.submits,
+    polls: fields.polls,
+    statusErrors: fields.statusErrors,
+    throttles: fields.throttles,
+    urlRefreshes: fields.urlRefreshes,
+    attempt: fields.attempt,
+    trackingId: fields.trackingId || null,
+    setExpected: fields.expectedReadyMs !== undefined,
+    expectedReadyMs: fields.expectedReadyMs ?? null,
+    readyAt: fields.readyAt ?? null,
+  });
   if (rows.length === 0) throw new LeaseLostError(runId);
 }
 

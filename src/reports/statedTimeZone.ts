@@ -131,9 +131,17 @@ export function resolveStatedTimeZone(text: string): StatedTimeZone {
   return { stated, zone, iana: zone === null ? null : reportTimeZoneIana[zone] };
 }
 
+/** One formatter per zone: making one per call is slow (the simulator writes a header per file). */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Minutes east of UTC of `iana` at `at`. */
 function offsetMinutes(iana: string, at: Date): number {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone: iana, timeZoneName: 'longOffset' })
+  let format = offsetFormats.get(iana);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: iana, timeZoneName: 'longOffset' });
+    offsetFormats.set(iana, format);
+  }
+  const part = format
     .formatToParts(at)
     .find((p) => p.type === 'timeZoneName')?.value;
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(part ?? '');

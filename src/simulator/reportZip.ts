@@ -30,7 +30,9 @@ export async function writeZipFile(path: string, entryName: string, csv: () => R
     const input = csv();
     input.on('error', (error) => output.destroy(error));
     signal?.addEventListener('abort', () => input.destroy(), { once: true });
-    zip.addReadStream(input, entryName, { mtime: new Date(0) });
+    // The fastest deflate: Microsoft states no level, a reader must take any, and on a 2-core bench
+    // machine the stand-in must not be what bounds the night (level 6 took 1.6x as long, 18 % smaller).
+    zip.addReadStream(input, entryName, { mtime: new Date(0), compressionLevel: 1 });
   }
   if (shape.secondEntry && !shape.noEntry) {
     zip.addBuffer(Buffer.from('\uFEFF"Note"\r\n"This entry is not the report."\r\n'), `second-${entryName}`, { mtime: new Date(0) });
