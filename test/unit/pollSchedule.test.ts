@@ -37,8 +37,8 @@ describe('nextPollDelayMs with a learned generation time', () => {
   };
   const pollsFor = (generationMs: number, expectedMs: number) => at(expectedMs).findIndex((t) => t >= generationMs) + 1;
 
-  it('polls first at 80 % of the expectation, then in growing steps', () => {
-    expect(at(60_000).slice(0, 4)).toEqual([48_000, 63_000, 85_500, 119_250]);
+  it('polls first at 90 % of the expectation, then in growing steps', () => {
+    expect(at(60_000).slice(0, 4)).toEqual([54_000, 63_000, 76_500, 96_750]);
   });
 
   it('costs at most 5 polls for a 60 s report expected at 60 s, and when the estimate is off by half either way', () => {
@@ -56,5 +56,47 @@ describe('nextPollDelayMs with a learned generation time', () => {
 
   it('falls back to the default curve when nothing is known', () => {
     expect(nextPollDelayMs({ polls: 2, expectedMs: undefined }, settings, noJitter)).toBe(nextPollDelayMs(2, settings, noJitter));
+  });
+});
+
+describe('the poll schedule with the ledger’s estimate (median of the account’s last 5 observed times)', () => {
+  /** Deterministic PRNG (mulberry32) for the jitter. */
+  const seeded = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  /**
+   * A report that always takes `generationMs`, run night after night: the estimate is learned from
+   * when a poll saw it ready (never earlier than it was), so a late poll feeds a later estimate.
+   * Returns the mean time a report held its slot (submit → the poll that saw it ready) and the most polls.
+   */
+  function steadyState(generationMs: number) {
+    const random = seeded(7);
+    const observed: number[] = [];
+    const holds: number[] = [];
+    let maxPolls = 0;
+    for (let run = 0; run < 400; run++) {
+      const last = observed.slice(-5).sort((a, b) => a - b);
+      const expectedMs = last.length >= 2 ? (last.length % 2 ? (last[(last.length - 1) / 2] as number) : ((last[last.length / 2 - 1] as number) + (last[last.length / 2] as number)) / 2) : undefined;
+      let t = 0;
+      let polls = 0;
+      while (t < generationMs) t += nextPollDelayMs({ polls: polls++, expectedMs }, settings, random);
+      observed.push(t);
+      if (run >= 100) {
+        holds.push(t);
+        maxPolls = Math.max(maxPolls, polls);
+      }
+    }
+    return { hold: holds.reduce((a, b) => a + b, 0) / holds.length / generationMs, maxPolls };
+  }
+
+  it('does not let the learned estimate drift far past the real generation time: slots are held ≤ 1.10× it', () => {
+    for (const generationMs of [30_000, 60_000, 180_000]) {
+      const { hold, maxPolls } = steadyState(generationMs);
+      expect(hold, `${generationMs} ms`).toBeLessThanOrEqual(1.1);
+      expect(maxPolls, `${generationMs} ms`).toBeLessThanOrEqual(5);
+    }
   });
 });
