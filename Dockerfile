@@ -20,4 +20,5 @@ COPY src/soap/wsdl ./src/soap/wsdl
 USER node
 # 3000: dashboard (DASHBOARD_PORT); 9464: /metrics of worker and scheduler (METRICS_PORT).
 EXPOSE 3000 9464
-CMD ["node", "bin/msads-etl.js", "worker"]
+# The V8 heap limit as in docker-compose.yml (README, Memory).
+CMD ["node", "--max-old-space-size=192", "bin/msads-etl.js", "worker"]

@@ -40,6 +40,8 @@ import { demoSimulatorOptions, startSimulator, type SimulatorConnection } from '
  *
  * Other options: --shape C,G,K, --lookback-days D, --api rest|soap (rest), --concurrency N (WORKER_CONCURRENCY), --seed TEXT,
  * --env NAME=VALUE (repeatable, passed to the tick and the workers), --quiet (no progress lines),
+ * --worker-heap MB: the workers' V8 old-space limit (--max-old-space-size), default 192 as the Dockerfile and
+ * docker-compose.yml run the worker; 0 = Node's own default (a quarter of the machine's memory, up to 4 GB).
  * --snapshot-at S: a heap snapshot of worker 1 at second S (SIGUSR2, --heapsnapshot-signal) into
  * --snapshot-dir (default a new temporary directory; kept, printed; VmHWM then includes the snapshot).
  * Redis figures are server-wide (the Redis is shared); the ops/s before the run are printed as a baseline.
@@ -63,6 +65,7 @@ const { values: args } = parseArgs({
     'lookback-days': { type: 'string' },
     'snapshot-at': { type: 'string' },
     'snapshot-dir': { type: 'string' },
+    'worker-heap': { type: 'string' },
   },
 });
 
@@ -78,6 +81,7 @@ function intArg(name: string, value: string | undefined, fallback: number, min: 
 
 const CONNECTIONS = intArg('connections', args.connections, 20, 1, 1_000);
 const ACCOUNTS = intArg('accounts', args.accounts, 50, 1, 1_000);
+const WORKER_HEAP_MB = intArg('worker-heap', args['worker-heap'], 192, 0, 65_536);
 const REPORTS = intArg('reports', args.reports, 10, 1, 10);
 const WORKERS = intArg('workers', args.workers, 1, 1, 32);
 const CAP = intArg('concurrent-limit', args['concurrent-limit'], 30, 0, 100_000);
@@ -207,11 +211,15 @@ interface Worker {
   cpuByPid: Map<number, number>;
   elu: number[];
   lagP99: number[];
+  /** Peaks of the worker's own memory gauges (prom-client defaults), MB: what the RSS is made of. */
+  peakHeapTotalMb: number;
+  peakExternalMb: number;
 }
 
 async function spawnWorker(index: number, env: Record<string, string>, snapshotDir: string | undefined): Promise<Worker> {
   const metricsPort = await freePort();
-  const child = spawn(process.execPath, [...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2'] : []), CLI, 'worker', '--grace', '5'], {
+  const heap = WORKER_HEAP_MB > 0 ? [`--max-old-space-size=${WORKER_HEAP_MB}`] : [];
+  const child = spawn(process.execPath, [...heap, ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2'] : []), CLI, 'worker', '--grace', '5'], {
     env: { ...env, METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1' },
     // A heap snapshot is written to the working directory.
     cwd: snapshotDir ?? projectRoot,
@@ -230,6 +238,8 @@ async function spawnWorker(index: number, env: Record<string, string>, snapshotD
     cpuByPid: new Map(),
     elu: [],
     lagP99: [],
+    peakHeapTotalMb: 0,
+    peakExternalMb: 0,
   };
   child.stderr?.on('data', (c: Buffer) => {
     worker.stderr = (worker.stderr + c.toString('utf8')).slice(-4_000);
@@ -395,7 +405,7 @@ async function main(): Promise<void> {
     log(
       `bench:night: ${CONNECTIONS} connections (one customer each) × ${ACCOUNTS} accounts × ${REPORT_SET.length} reports = ${CONNECTIONS * ACCOUNTS * REPORT_SET.length} runs; ` +
         `generation ${describeGenerationTime(GENERATION)}; shape ${SHAPE.campaigns},${SHAPE.adGroupsPerCampaign},${SHAPE.keywordsPerAdGroup}, lookback ${env['LOOKBACK_DAYS']} days; simulator cap ${CAP > 0 ? `${CAP} pending per customer` : 'none'}; ${WORKERS} worker(s); API ${API}; ` +
-        `client MSADS_MAX_CONCURRENT_REPORTS=${String(clientMax ?? '?')}${clientCeiling !== undefined ? `, CEILING=${String(clientCeiling)}` : ''}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+        `client MSADS_MAX_CONCURRENT_REPORTS=${String(clientMax ?? '?')}${clientCeiling !== undefined ? `, CEILING=${String(clientCeiling)}` : ''}; worker heap limit ${WORKER_HEAP_MB > 0 ? `${WORKER_HEAP_MB} MB (--max-old-space-size)` : "Node's default"}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     );
     // Asynchronously: the simulator answers from this process's event loop.
     const run = async (cmd: string[], what: string) => {
@@ -456,6 +466,8 @@ async function main(): Promise<void> {
           if (elu !== undefined && Number.isFinite(elu)) w.elu.push(elu);
           const lag = metricSum(text, 'nodejs_eventloop_lag_p99_seconds');
           if (lag !== undefined) w.lagP99.push(lag);
+          w.peakHeapTotalMb = Math.max(w.peakHeapTotalMb, (metricSum(text, 'nodejs_heap_size_total_bytes') ?? 0) / 1e6);
+          w.peakExternalMb = Math.max(w.peakExternalMb, (metricSum(text, 'nodejs_external_memory_bytes') ?? 0) / 1e6);
         }
       }
       if (s % 2 === 0) {
@@ -575,7 +587,8 @@ async function main(): Promise<void> {
       ...workers.map(
         (w, i) =>
           `worker ${w.index}: peak RSS (VmHWM of its node process) ${fmt(w.peakNodeHwmMb, 0)} MB; peak RSS of its process tree ${fmt(w.peakTreeRssMb, 0)} MB; ` +
-          `CPU ${fmt((cpuSec[i] as number) / (elapsedMs / 1000), 2)} cores (utime+stime over wall)`,
+          `CPU ${fmt((cpuSec[i] as number) / (elapsedMs / 1000), 2)} cores (utime+stime over wall); ` +
+          `peak V8 heap ${fmt(w.peakHeapTotalMb, 0)} MB, external ${fmt(w.peakExternalMb, 0)} MB (scraped every 15 s)`,
       ),
       `Redis: used_memory peak ${mb(peakRedisMemory)} (before ${mb(r1.usedMemory)}, after ${mb(r2.usedMemory)}); ops/s ${fmt(opsPerSec, 0)} (baseline before the run ${fmt(baselineOps, 0)}/s; server-wide), ${fmt(((opsPerSec - baselineOps) * (Date.now() - start)) / 1000 / Math.max(1, finished), 0)} ops per finished report`,
       `Postgres: ${fmt(xactPerSec, 0)} transactions/s (xact_commit delta of ${dbName}, the bench's own ${ledgerQueries} queries taken out)`,

@@ -34,11 +34,14 @@ describe('docker-compose.yml', () => {
     const always = Object.keys(services).filter((name) => (services[name] as { profiles?: string[] }).profiles === undefined);
     expect(always.sort()).toEqual(['dashboard', 'migrate', 'postgres', 'redis', 'scheduler', 'worker']);
     for (const name of APP) {
-      expect(services[name]!.command!.slice(0, 3), name).toEqual(['node', 'bin/msads-etl.js', name]);
+      // Node's own flags (the worker's heap limit) come before the script.
+      expect(services[name]!.command!.filter((a) => !a.startsWith('--max-old-space-size=')).slice(0, 3), name).toEqual(['node', 'bin/msads-etl.js', name]);
       expect(services[name]!.build, name).toBe('.');
       expect(services[name]!.env_file, name).toEqual([{ path: '.env', required: false }]);
       expect(services[name]!.environment, name).toMatchObject({ DATABASE_URL: 'postgres://postgres@postgres:5432/msads', REDIS_URL: 'redis://redis:6379' });
     }
+    // Without a limit V8 may let the worker's heap grow to a quarter of the host before collecting.
+    expect(services['worker']!.command).toContain('--max-old-space-size=192');
     expect(services['migrate']!.restart).toBe('no');
     expect(services['migrate']!.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
   });
