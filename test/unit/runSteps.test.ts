@@ -27,13 +27,13 @@ describe('run steps: the happy path', () => {
     expect(ready.progress.polls).toBe(2);
   });
 
-  it('with a learned generation time the first poll lands at 80 % of it and later polls follow it; a resubmit forgets it', () => {
+  it('with a learned generation time the first poll lands at 90 % of it and later polls follow it; a resubmit forgets it', () => {
     const pol = { ...policy, poll: { initialMs: 2_000, maxMs: 60_000 } };
     const submitted = step(initialProgress, { type: 'submitted', reportRequestId: 'R1', expectedMs: 60_000 }, NOW, pol);
     expect(submitted.progress.expectedMs).toBe(60_000);
-    expect(submitted.action).toEqual({ do: 'wait', untilMs: NOW + 48_000, reason: 'pending' });
-    const pending = step(submitted.progress, { type: 'pending' }, NOW + 48_000, pol);
-    expect(pending.action).toEqual({ do: 'wait', untilMs: NOW + 48_000 + 15_000, reason: 'pending' });
+    expect(submitted.action).toEqual({ do: 'wait', untilMs: NOW + 54_000, reason: 'pending' });
+    const pending = step(submitted.progress, { type: 'pending' }, NOW + 54_000, pol);
+    expect(pending.action).toEqual({ do: 'wait', untilMs: NOW + 54_000 + 9_000, reason: 'pending' });
     const lost = step(pending.progress, { type: 'report_error', trackingId: undefined }, NOW + 63_000, pol);
     expect(lost.progress.expectedMs).toBeUndefined();
   });
