@@ -1,11 +1,11 @@
 import type { LoadOutcome } from '../load/loadReport.js';
-import { and, desc, eq, isNotNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { accounts, finalRunStatuses, isFinalStatus, reportRunAttempts, reportRuns, type RunStatus } from './schema.js';
+import { accounts, isFinalStatus, reportRunAttempts, reportRuns, type RunStatus } from './schema.js';
 import type { MsAdsApi } from '../ports/msadsApi.js';
 import type { Db } from './client.js';
-import { runStatements } from './runStatements.js';
+import { notFinal, runStatements } from './runStatements.js';
 
 /**
  * Run-ledger operations. The database handle is always the first parameter.
@@ -37,7 +37,6 @@ export class LeaseLostError extends Error {
   }
 }
 
-const notFinal = notInArray(reportRuns.status, [...finalRunStatuses]);
 const fenced = (runId: number, lease: string) => and(eq(reportRuns.id, runId), eq(reportRuns.lease, lease), notFinal);
 
 export async function createRun(

@@ -12,7 +12,8 @@ import { finalRunStatuses, reportRunAttempts, reportRuns } from './schema.js';
  */
 
 const p = sql.placeholder;
-const notFinal = notInArray(reportRuns.status, [...finalRunStatuses]);
+/** Not succeeded, empty or failed: a final run is never written again. */
+export const notFinal = notInArray(reportRuns.status, [...finalRunStatuses]);
 
 function prepareRunStatements(db: Db) {
   return {

@@ -136,19 +136,7 @@ const SCORE_ATTRIBUTES = new Set([
 /** Bid estimates per keyword; the attributes page does not list them, so they stay measured values. */
 const BID_ESTIMATES = new Set(['Mainline1Bid', 'MainlineBid', 'FirstPageBid']);
 
-/** Column names are few and asked for per cell by the simulator's generator: each answered once. */
-const specs = new Map<string, Readonly<ColumnSpec>>();
-
-export function columnSpec(column: string): Readonly<ColumnSpec> {
-  let spec = specs.get(column);
-  if (spec === undefined) {
-    spec = Object.freeze(specOf(column));
-    specs.set(column, spec);
-  }
-  return spec;
-}
-
-function specOf(column: string): ColumnSpec {
+export function columnSpec(column: string): ColumnSpec {
   if (column === 'TimePeriod') return { type: 'timePeriod', role: 'attribute' };
   if (column === 'Date') return { type: 'date', role: 'attribute' };
   if (TEXT_IDS.has(column)) return { type: 'text', role: 'attribute' };

@@ -239,28 +239,35 @@ export function* generateRows(options: GenerateOptions): Generator<GeneratedRow>
 
 /** How many rows generateRows yields for these options, without generating them (periods × entities × combinations). */
 export function countRows(options: GenerateOptions): number {
-  const { periods, ents, combos } = plan(options);
+  const { periods, ents, combos } = fanOut(options);
   return periods.length * ents.length * combos.length;
 }
 
-/** What a file's rows fan out over, and how each column's cell is made: worked out once per file, not per cell. */
+/** What a file's rows fan out over: periods × entities × plausible combinations of the grouping attributes. */
+function fanOut(options: GenerateOptions): { periods: string[]; ents: Entity[]; combos: string[][]; dimensionNames: string[] } {
+  const dimensionNames = options.columns.filter((c) => DIMENSIONS[c] !== undefined);
+  return {
+    periods: timePeriods(options.aggregation, options.from, options.to),
+    ents: entities(options.accountId, new Set(options.columns), options.shape ?? DEFAULT_SHAPE),
+    combos: cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? [])).filter((c) => plausible(dimensionNames, c)),
+    dimensionNames,
+  };
+}
+
+/** The fan-out plus how each column's cell is made: worked out once per file, not per cell. */
 function plan(options: GenerateOptions): { periods: string[]; ents: Entity[]; combos: string[][]; cells: Cell[] } {
-  const columns = options.columns;
-  const shape = options.shape ?? DEFAULT_SHAPE;
-  const dimensionNames = columns.filter((c) => DIMENSIONS[c] !== undefined);
-  const combos = cartesian(dimensionNames.map((d) => DIMENSIONS[d] ?? [])).filter((c) => plausible(dimensionNames, c));
-  const ents = entities(options.accountId, new Set(columns), shape);
+  const { periods, ents, combos, dimensionNames } = fanOut(options);
   const context: CellContext = {
     options,
     ents,
     accountNumber: `F${(hash(options.accountId) % 10_000_000).toString().padStart(7, '0')}`,
     currency: options.currencyCode ?? defaultCurrencyCode(options.accountId),
   };
-  const cells = columns.map((column): Cell => {
+  const cells = options.columns.map((column): Cell => {
     const dimIndex = dimensionNames.indexOf(column);
     return dimIndex >= 0 ? (f) => f.combo[dimIndex] as string : cellFor(column, context);
   });
-  return { periods: timePeriods(options.aggregation, options.from, options.to), ents, combos, cells };
+  return { periods, ents, combos, cells };
 }
 
 interface RowFacts {
